@@ -1,0 +1,448 @@
+//! The JSON shapes of `shared/API.md`, shared by the service and the desktop app.
+//!
+//! Request bodies refuse unknown fields (the API answers 400 for them); response bodies
+//! tolerate them, so an older app keeps working against a newer service. The UI's
+//! TypeScript types are generated from these definitions (see `typescript`).
+
+use crate::enums::{
+    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryResult,
+    RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// A point in time; RFC 3339 on the wire.
+pub type Timestamp = DateTime<Utc>;
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ErrorResponse {
+    /// What went wrong.
+    pub error: ErrorDetail,
+    /// With 409 conflicts: the application as the service now holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub current: Option<Box<Application>>,
+}
+
+/// A machine-readable code, a sentence for people, and the input fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ErrorDetail {
+    /// snake_case code, e.g. `version_conflict`.
+    pub code: String,
+    /// A human sentence.
+    pub message: String,
+    /// Field path (e.g. `students[0].id_number`) → what is wrong with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// The parent–student relationship: a kind and a title that must fit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Relationship {
+    /// 法定代理人 or 監護人.
+    pub kind: RelationshipKind,
+    /// 父親, 母親, 祖父 …
+    pub title: RelationshipTitle,
+}
+
+/// The student an application is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Student {
+    /// 身分證字號 or 居留證 number.
+    pub id_number: String,
+    /// The name from the school's records.
+    pub name: String,
+    /// 學層.
+    pub school_level: SchoolLevel,
+    /// The school's code.
+    pub school_code: String,
+    /// The class's id.
+    pub class_id: String,
+    /// The class's name, e.g. 資訊二忠.
+    pub class_name: String,
+}
+
+/// The applying parent or guardian.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Parent {
+    /// Full name.
+    pub name: String,
+    /// 身分證字號 or 居留證 number.
+    pub id_number: String,
+    /// The login of the account to be and the address for notices.
+    pub email: String,
+    /// Mobile or landline number.
+    pub phone: String,
+}
+
+/// The stored signature's identity and size; the PNG is fetched by its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignatureInfo {
+    /// Lower-case hex SHA-256 of the PNG bytes.
+    pub sha256: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// What the civil-registry check said, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegistryCheck {
+    /// passed, failed, unavailable or not_checked.
+    pub result: RegistryResult,
+    /// A short explanation, e.g. "parent not registered in Taipei".
+    pub detail: Option<String>,
+}
+
+/// One event in an application's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryEntry {
+    /// When it happened.
+    pub at: Timestamp,
+    /// `parent`, `registry`, or the staff member's name.
+    pub actor: String,
+    /// What happened.
+    pub action: HistoryAction,
+    /// The reason given with a return.
+    pub reason: Option<String>,
+    /// The application's version after the event.
+    pub version: u32,
+}
+
+/// The fields of an application as they were when it was last returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PreviousVersion {
+    /// The version that was returned.
+    pub version: u32,
+    /// The student as it was.
+    pub student: Student,
+    /// The parent as it was.
+    pub parent: Parent,
+    /// The relationship as it was.
+    pub relationship: Relationship,
+    /// The signature as it was.
+    pub signature: SignatureInfo,
+    /// Why it was returned.
+    pub return_reason: Option<String>,
+}
+
+/// A binding application (親子綁定申請) for one student.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Application {
+    /// Stable id across versions.
+    pub id: String,
+    /// Grows by one with every change of state or content.
+    pub version: u32,
+    /// The current state.
+    pub status: Status,
+    /// When the parent first submitted it.
+    pub submitted_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// One submission, one signature: all the students applied for together share it.
+    pub batch_id: String,
+    /// The student.
+    pub student: Student,
+    /// The parent.
+    pub parent: Parent,
+    /// The relationship.
+    pub relationship: Relationship,
+    /// The signature.
+    pub signature: SignatureInfo,
+    /// The civil-registry check.
+    pub registry_check: RegistryCheck,
+    /// What the reviewer must see at a glance.
+    pub flags: Vec<Flag>,
+    /// The reason of the last return, while returned.
+    pub return_reason: Option<String>,
+    /// The fields as they were when last returned.
+    pub previous: Option<Box<PreviousVersion>>,
+    /// Everything that happened, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+// ---------------------------------------------------------------- staff
+
+/// `POST /api/v1/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The staff login.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A school's code and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct School {
+    /// The school's code.
+    pub code: String,
+    /// The school's name.
+    pub name: String,
+}
+
+/// A class's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClassRef {
+    /// The class's id.
+    pub id: String,
+    /// The class's name, e.g. 資訊二忠.
+    pub name: String,
+}
+
+/// The logged-in staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Staff {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// teacher or admin.
+    pub role: Role,
+    /// The school.
+    pub school: School,
+    /// The classes a teacher is homeroom teacher of (all classes for an admin).
+    pub classes: Vec<ClassRef>,
+}
+
+/// The answer to a staff login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionResponse {
+    /// The bearer token.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: Timestamp,
+    /// Who logged in.
+    pub staff: Staff,
+}
+
+/// `GET /api/v1/review/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChangesPage {
+    /// Applications changed after the cursor, oldest change first.
+    pub items: Vec<Application>,
+    /// The cursor to ask from next time.
+    pub next_cursor: i64,
+    /// Whether more changes follow.
+    pub has_more: bool,
+}
+
+/// `POST /api/v1/review/applications/{id}/decision`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// approve or return.
+    pub action: DecisionAction,
+    /// Required for return.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The version the reviewer saw.
+    pub expected_version: u32,
+    /// A UUID chosen by the client; the same id twice has one effect.
+    pub decision_id: String,
+}
+
+/// One item of `POST /api/v1/review/decisions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDecisionItem {
+    /// The application decided.
+    pub application_id: String,
+    /// approve or return.
+    pub action: DecisionAction,
+    /// Required for return.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The version the reviewer saw.
+    pub expected_version: u32,
+    /// A UUID chosen by the client.
+    pub decision_id: String,
+}
+
+/// `POST /api/v1/review/decisions` (at most 1000 items).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDecisionRequest {
+    /// The decisions, applied in order.
+    pub decisions: Vec<BatchDecisionItem>,
+}
+
+/// The result of one item of a batch, in the request's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BatchDecisionResult {
+    /// The application decided.
+    pub application_id: String,
+    /// What happened.
+    pub outcome: BatchOutcome,
+    /// The application as it now is, where it exists and is in scope.
+    pub application: Option<Application>,
+    /// Why it was not applied.
+    pub error: Option<ErrorDetail>,
+}
+
+/// The answer to a batch of decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BatchDecisionResponse {
+    /// One result per decision, in the same order.
+    pub results: Vec<BatchDecisionResult>,
+}
+
+// ---------------------------------------------------------------- parent
+
+/// `POST /api/v1/parent/codes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// e-mail or phone.
+    pub channel: CodeChannel,
+    /// The address or number.
+    pub address: String,
+}
+
+/// `POST /api/v1/parent/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ParentSessionRequest {
+    /// The verified address or number.
+    pub address: String,
+    /// The 6-digit code.
+    pub code: String,
+}
+
+/// The answer to a parent login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ParentSessionResponse {
+    /// The bearer token.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// `POST /api/v1/parent/students/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct StudentVerifyRequest {
+    /// 學層.
+    pub school_level: SchoolLevel,
+    /// The student's ID number.
+    pub id_number: String,
+}
+
+/// The schools where a student with that number is enrolled at that level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StudentVerifyResponse {
+    /// Matching schools.
+    pub schools: Vec<School>,
+}
+
+/// One student of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct StudentChoice {
+    /// The student's ID number.
+    pub id_number: String,
+    /// 學層.
+    pub school_level: SchoolLevel,
+    /// The school picked from the verify answer.
+    pub school_code: String,
+    /// The parent's relationship to this student.
+    pub relationship: Relationship,
+}
+
+/// `POST /api/v1/parent/applications`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// The parent's data.
+    pub parent: Parent,
+    /// One or more students.
+    pub students: Vec<StudentChoice>,
+    /// The personal-data statement was accepted.
+    pub consent: bool,
+    /// The signature, a base64 PNG.
+    pub signature_png: String,
+}
+
+/// `PUT /api/v1/parent/applications/{id}`: a returned application, corrected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ResubmitRequest {
+    /// The student's ID number.
+    pub id_number: String,
+    /// 學層.
+    pub school_level: SchoolLevel,
+    /// The school.
+    pub school_code: String,
+    /// The relationship.
+    pub relationship: Relationship,
+    /// The parent's data.
+    pub parent: Parent,
+    /// A new signature, a base64 PNG.
+    pub signature_png: String,
+}
+
+/// A list of applications (submit answer, a parent's own list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicationList {
+    /// The applications.
+    pub applications: Vec<Application>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The application example of API.md, filled in, parses and serialises back to the
+    /// same JSON (field names and enum spellings exactly as the contract writes them).
+    #[test]
+    fn the_contract_example_round_trips() {
+        let json = serde_json::json!({
+            "id": "app-1", "version": 3, "status": "pending",
+            "submitted_at": "2026-09-01T08:00:00Z", "updated_at": "2026-09-02T08:00:00Z",
+            "batch_id": "b-1",
+            "student": {"id_number": "A123456789", "name": "陳曉明", "school_level": "senior_high",
+                        "school_code": "353301", "class_id": "c-201", "class_name": "資訊二忠"},
+            "parent": {"name": "王曉明", "id_number": "YA94109161", "email": "annie.sun2@example.com.tw", "phone": "0928942045"},
+            "relationship": {"kind": "legal_representative", "title": "father"},
+            "signature": {"sha256": "ab", "width": 600, "height": 200},
+            "registry_check": {"result": "failed", "detail": "parent not registered in Taipei"},
+            "flags": ["resubmitted"],
+            "return_reason": null,
+            "previous": null,
+            "history": [{"at": "2026-09-01T08:00:00Z", "actor": "parent", "action": "submitted", "reason": null, "version": 1}]
+        });
+        let app: Application = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(app.relationship.title, RelationshipTitle::Father);
+        assert_eq!(app.flags, vec![Flag::Resubmitted]);
+        assert_eq!(serde_json::to_value(&app).unwrap(), json);
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        let bad = r#"{"action":"approve","expected_version":1,"decision_id":"x","admin":true}"#;
+        assert!(serde_json::from_str::<DecisionRequest>(bad).is_err());
+        let good = r#"{"action":"return","reason":"簽名空白","expected_version":1,"decision_id":"x"}"#;
+        let d: DecisionRequest = serde_json::from_str(good).unwrap();
+        assert_eq!(d.action, DecisionAction::Return);
+    }
+
+    #[test]
+    fn errors_omit_fields_when_none() {
+        let e = ErrorResponse {
+            error: ErrorDetail { code: "not_found".into(), message: "no such application".into(), fields: None },
+            current: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"error":{"code":"not_found","message":"no such application"}}"#
+        );
+    }
+}

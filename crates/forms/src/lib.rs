@@ -1,0 +1,1 @@
+//! The application form (申請書) as PDF. Not built yet: see issue 5.

@@ -1,0 +1,1 @@
+//! The reviewer's engine. Not built yet: see issue 4.

@@ -1,0 +1,1 @@
+//! The binding service. Not built yet: see issue 3.
