@@ -12,35 +12,15 @@ use thiserror::Error;
 /// The weights of the eleven digits in the check-digit sum.
 const WEIGHTS: [u32; 11] = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1];
 
-/// Which kind of document an ID number belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum IdKind {
-    /// 身分證字號: a letter and 9 digits, the first digit 1 or 2.
-    NationalId,
-    /// 舊式居留證: two letters and 8 digits, the second letter A–D.
-    ResidentOld,
-    /// 新式居留證 (from 2021): a letter, then 8 or 9, then 8 digits.
-    ResidentNew,
-}
-
-impl IdKind {
-    /// The Traditional Chinese name of the kind.
-    pub fn zh_tw(self) -> &'static str {
-        match self {
-            IdKind::NationalId => "身分證字號",
-            IdKind::ResidentOld => "居留證（舊式）",
-            IdKind::ResidentNew => "居留證（新式）",
-        }
-    }
-
-    /// The English name of the kind.
-    pub fn en(self) -> &'static str {
-        match self {
-            IdKind::NationalId => "National ID",
-            IdKind::ResidentOld => "Resident certificate (old format)",
-            IdKind::ResidentNew => "Resident certificate (new format)",
-        }
+crate::labels::labelled_enum! {
+    /// Which kind of document an ID number belongs to.
+    pub enum IdKind {
+        /// 身分證字號: a letter and 9 digits, the first digit 1 or 2.
+        NationalId => ("national_id", "身分證字號", "National ID"),
+        /// 舊式居留證: two letters and 8 digits, the second letter A–D.
+        ResidentOld => ("resident_old", "居留證（舊式）", "Resident certificate (old format)"),
+        /// 新式居留證 (from 2021): a letter, then 8 or 9, then 8 digits.
+        ResidentNew => ("resident_new", "居留證（新式）", "Resident certificate (new format)"),
     }
 }
 

@@ -7,6 +7,7 @@
 use crate::api::*;
 use crate::enums::*;
 use crate::id_number::IdKind;
+use crate::labels::Labelled;
 use ts_rs::{Config, TS};
 
 /// Renders every exported type into one TypeScript module.
@@ -56,8 +57,45 @@ pub fn render() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&render_labels());
     out.truncate(out.trim_end().len());
     out.push('\n');
+    out
+}
+
+/// The zh-TW and English labels of every enum, as one `LABELS` constant, so the UI shows
+/// the same words as the service and the PDF forms without a second copy.
+fn render_labels() -> String {
+    fn block<T: Labelled + Copy>(name: &str, all: &[T], wire: fn(T) -> &'static str) -> String {
+        let mut s = format!("  {name}: {{\n");
+        for v in all {
+            let zh = serde_json::to_string(v.zh_tw()).unwrap_or_default();
+            let en = serde_json::to_string(v.en()).unwrap_or_default();
+            s.push_str(&format!("    {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", wire(*v)));
+        }
+        s.push_str("  },\n");
+        s
+    }
+    let mut out = String::from("/** zh-TW and English labels of every enum, from the domain crate. */\nexport const LABELS = {\n");
+    out.push_str(&block("IdKind", IdKind::ALL, IdKind::as_str));
+    out.push_str(&block("SchoolLevel", SchoolLevel::ALL, SchoolLevel::as_str));
+    out.push_str(&block("RelationshipKind", RelationshipKind::ALL, RelationshipKind::as_str));
+    out.push_str(&block("RelationshipTitle", RelationshipTitle::ALL, RelationshipTitle::as_str));
+    out.push_str(&block("Status", Status::ALL, Status::as_str));
+    out.push_str(&block("RegistryResult", RegistryResult::ALL, RegistryResult::as_str));
+    out.push_str(&block("Flag", Flag::ALL, Flag::as_str));
+    out.push_str(&block("Role", Role::ALL, Role::as_str));
+    out.push_str(&block("DecisionAction", DecisionAction::ALL, DecisionAction::as_str));
+    out.push_str(&block("HistoryAction", HistoryAction::ALL, HistoryAction::as_str));
+    out.push_str(&block("BatchOutcome", BatchOutcome::ALL, BatchOutcome::as_str));
+    out.push_str("} as const;\n\n");
+    out.push_str("/** A sentence per flag that explains it to a reviewer. */\nexport const FLAG_EXPLANATIONS = {\n");
+    for f in Flag::ALL {
+        let zh = serde_json::to_string(f.explain_zh_tw()).unwrap_or_default();
+        let en = serde_json::to_string(f.explain_en()).unwrap_or_default();
+        out.push_str(&format!("  {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", f.as_str()));
+    }
+    out.push_str("} as const;\n");
     out
 }
 

@@ -386,3 +386,86 @@ export type BatchDecisionResponse = {
  * One result per decision, in the same order.
  */
 results: Array<BatchDecisionResult>, };
+
+/** zh-TW and English labels of every enum, from the domain crate. */
+export const LABELS = {
+  IdKind: {
+    national_id: { "zh-TW": "身分證字號", en: "National ID" },
+    resident_old: { "zh-TW": "居留證（舊式）", en: "Resident certificate (old format)" },
+    resident_new: { "zh-TW": "居留證（新式）", en: "Resident certificate (new format)" },
+  },
+  SchoolLevel: {
+    elementary: { "zh-TW": "國小", en: "Elementary school" },
+    junior_high: { "zh-TW": "國中", en: "Junior high school" },
+    senior_high: { "zh-TW": "高中", en: "Senior high school" },
+    vocational: { "zh-TW": "高職", en: "Vocational high school" },
+    special: { "zh-TW": "特教", en: "Special education" },
+  },
+  RelationshipKind: {
+    legal_representative: { "zh-TW": "法定代理人", en: "Legal representative" },
+    guardian: { "zh-TW": "監護人", en: "Guardian" },
+  },
+  RelationshipTitle: {
+    father: { "zh-TW": "父親", en: "Father" },
+    mother: { "zh-TW": "母親", en: "Mother" },
+    grandfather: { "zh-TW": "祖父", en: "Grandfather" },
+    grandmother: { "zh-TW": "祖母", en: "Grandmother" },
+    maternal_grandfather: { "zh-TW": "外祖父", en: "Maternal grandfather" },
+    maternal_grandmother: { "zh-TW": "外祖母", en: "Maternal grandmother" },
+    other: { "zh-TW": "其他", en: "Other guardian" },
+  },
+  Status: {
+    pending: { "zh-TW": "申請中", en: "Pending" },
+    auto_approved: { "zh-TW": "自動審核通過", en: "Auto-approved" },
+    approved: { "zh-TW": "審核通過", en: "Approved" },
+    returned: { "zh-TW": "退回", en: "Returned" },
+    cancelled: { "zh-TW": "已註銷", en: "Cancelled" },
+  },
+  RegistryResult: {
+    passed: { "zh-TW": "查驗通過", en: "Passed" },
+    failed: { "zh-TW": "查驗未通過", en: "Not confirmed" },
+    unavailable: { "zh-TW": "民政系統暫無回應", en: "Registry unavailable" },
+    not_checked: { "zh-TW": "尚未查驗", en: "Not checked" },
+  },
+  Flag: {
+    id_invalid: { "zh-TW": "身分證字號檢核碼錯誤", en: "ID number fails its check digit" },
+    account_limit: { "zh-TW": "學生已綁定兩個帳號", en: "Student already has two bound accounts" },
+    email_in_use: { "zh-TW": "此E-mail已有申請紀錄", en: "E-mail already used by another parent" },
+    signature_blank: { "zh-TW": "簽名幾乎空白", en: "Signature is blank or faint" },
+    resubmitted: { "zh-TW": "退回後重新送出", en: "Resubmitted after being returned" },
+    rare_character: { "zh-TW": "姓名含罕用字", en: "Name has a rare character" },
+  },
+  Role: {
+    teacher: { "zh-TW": "導師", en: "Homeroom teacher" },
+    admin: { "zh-TW": "學校管理者", en: "School administrator" },
+  },
+  DecisionAction: {
+    approve: { "zh-TW": "審核通過", en: "Approve" },
+    return: { "zh-TW": "退回", en: "Return" },
+  },
+  HistoryAction: {
+    submitted: { "zh-TW": "送出申請", en: "Submitted" },
+    auto_approved: { "zh-TW": "自動審核通過", en: "Auto-approved" },
+    approved: { "zh-TW": "審核通過", en: "Approved" },
+    returned: { "zh-TW": "退回", en: "Returned" },
+    cancelled: { "zh-TW": "已註銷", en: "Cancelled" },
+    resubmitted: { "zh-TW": "重新送出", en: "Resubmitted" },
+  },
+  BatchOutcome: {
+    applied: { "zh-TW": "已完成", en: "Applied" },
+    conflict: { "zh-TW": "版本衝突", en: "Conflict" },
+    refused: { "zh-TW": "規則不允許", en: "Refused" },
+    forbidden: { "zh-TW": "超出權限", en: "Forbidden" },
+    not_found: { "zh-TW": "查無此申請", en: "Not found" },
+  },
+} as const;
+
+/** A sentence per flag that explains it to a reviewer. */
+export const FLAG_EXPLANATIONS = {
+  id_invalid: { "zh-TW": "學生或家長的身分證／居留證號碼檢核碼不符，請與家長確認號碼。", en: "The student's or parent's ID number fails its check digit; confirm the number with the parent." },
+  account_limit: { "zh-TW": "此學生已有兩個綁定帳號，依規定不能再核准新的帳號。", en: "This student already has two bound accounts; the rules allow no third." },
+  email_in_use: { "zh-TW": "另一位家長的申請或帳號已使用此E-mail，常見於父母填了同一個信箱。", en: "Another parent's application or account uses this e-mail, often two parents typing the same address." },
+  signature_blank: { "zh-TW": "電子簽名幾乎沒有筆跡，請開啟簽名確認是否有簽署全名。", en: "The signature has almost no ink; open it and check that the full name is signed." },
+  resubmitted: { "zh-TW": "此申請曾被退回，家長修正後重新送出；請看與退回時不同的欄位。", en: "Returned before and corrected by the parent; look at the fields that changed." },
+  rare_character: { "zh-TW": "姓名含Big5以外或造字區的字，請與校務系統的姓名核對。", en: "A name holds a character outside Big5 or in a private-use area; check it against the school's records." },
+} as const;
