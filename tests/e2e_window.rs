@@ -1,0 +1,82 @@
+//! The desktop app's window: the README's run command opens it, and the real app under
+//! WebDriver shows the app's title. Each test saves a screenshot in
+//! target/e2e-screenshots/.
+
+mod support;
+
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+const TITLE: &str = "綁定審核台 BindDesk";
+
+/// `scripts/run.sh` (the README's first command) opens a window titled BindDesk's name,
+/// and the window shows the app's header.
+#[test]
+fn run_command_opens_the_app_window() {
+    let display = Display::start();
+    let _run = ProcessGuard::spawn(
+        "scripts/run.sh",
+        Command::new("bash")
+            .arg(repo_root().join("scripts/run.sh"))
+            .env("DISPLAY", &display.name)
+            // The test command has already done the setup and the build.
+            .env("BINDDESK_SKIP_SETUP", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if display.window_titles().iter().any(|t| t == TITLE) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no window titled {TITLE}: {:?}", display.window_titles());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The title appears before the page has painted; give WebKit a moment.
+    std::thread::sleep(Duration::from_secs(2));
+    let png = display.screenshot(&screenshot_dir().join("run-command-window.png"));
+    assert_shows_header(&png);
+}
+
+/// The real app, driven over WebDriver: the document title and the header's heading.
+#[tokio::test(flavor = "multi_thread")]
+async fn app_shows_its_title_over_webdriver() {
+    let display = Display::start();
+    let port = free_port();
+    let _driver = ProcessGuard::spawn(
+        "tauri-driver",
+        Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env("DISPLAY", &display.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        match ClientBuilder::rustls().expect("rustls client").capabilities(caps.clone()).connect(&url).await {
+            Ok(c) => break c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    };
+    let heading = client.wait().for_element(Locator::Css("[data-testid=app-title]")).await.expect("title element");
+    let text = heading.text().await.expect("heading text");
+    assert_eq!(text, TITLE);
+    assert_eq!(client.title().await.expect("document title"), TITLE);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("webdriver-window.png"), &png).expect("save screenshot");
+    assert_shows_header(&png);
+    client.close().await.expect("close session");
+}

@@ -1,0 +1,168 @@
+//! Shared harness of the end-to-end tests: a private Xvfb display, free ports, child
+//! processes that are killed (with their process group) when the guard drops, and the
+//! tauri-driver + WebKitWebDriver pair for WebDriver sessions against the real app.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where tests leave screenshots for people to look at.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = repo_root().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("create screenshot dir");
+    dir
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a free port")
+}
+
+/// A child process, killed with its whole process group on drop.
+pub struct ProcessGuard {
+    pub child: Child,
+    pub name: String,
+}
+
+impl ProcessGuard {
+    /// Spawns `cmd` in a new process group.
+    pub fn spawn(name: &str, cmd: &mut Command) -> ProcessGuard {
+        cmd.process_group(0);
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        ProcessGuard { child, name: name.to_string() }
+    }
+
+    /// Whether the process has exited (and then its status).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        // SIGTERM to the group first, then SIGKILL: the app and its WebKit children go too.
+        unsafe_kill(-pgid, 15);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        unsafe_kill(-pgid, 9);
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_kill(pid: i32, sig: i32) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg("--")
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A private Xvfb server on a free display number.
+pub struct Display {
+    pub name: String,
+    _xvfb: ProcessGuard,
+}
+
+impl Display {
+    /// Starts Xvfb on the first free display from :90 up, and waits until it answers.
+    pub fn start() -> Display {
+        for n in 90..140 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let name = format!(":{n}");
+            let mut guard = ProcessGuard::spawn(
+                "Xvfb",
+                Command::new("Xvfb")
+                    .args([name.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            );
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if guard.exited().is_some() {
+                    break; // lost a race for this display number; try the next
+                }
+                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                    return Display { name, _xvfb: guard };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("could not start Xvfb (is the xvfb package installed? run scripts/setup.sh)");
+    }
+
+    /// A full-screen screenshot (PNG bytes) taken with ImageMagick's `import`.
+    pub fn screenshot(&self, path: &Path) -> Vec<u8> {
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(path)
+            .env("DISPLAY", &self.name)
+            .status()
+            .expect("run import (imagemagick)");
+        assert!(status.success(), "import failed");
+        std::fs::read(path).expect("read screenshot")
+    }
+
+    /// The titles of the top-level windows, from `xwininfo -root -tree`.
+    pub fn window_titles(&self) -> Vec<String> {
+        let out = Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .env("DISPLAY", &self.name)
+            .output()
+            .expect("run xwininfo (x11-utils)");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let start = l.find('"')? + 1;
+                let end = l[start..].find('"')? + start;
+                Some(l[start..end].to_string())
+            })
+            .collect()
+    }
+}
+
+/// The desktop app binary that cargo built for this test run.
+pub fn app_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_binddesk"))
+}
+
+/// The tauri-driver installed by scripts/setup.sh into .tools/bin.
+pub fn tauri_driver() -> PathBuf {
+    let p = repo_root().join(".tools/bin/tauri-driver");
+    assert!(p.exists(), "{} is missing: run scripts/setup.sh", p.display());
+    p
+}
+
+/// Asserts that the screenshot shows the app's header: BindDesk's dark-blue bar
+/// (#1f4e79) across the top of the window.
+pub fn assert_shows_header(png: &[u8]) {
+    let img = image::load_from_memory(png).expect("screenshot is a PNG").to_rgb8();
+    let (w, h) = img.dimensions();
+    assert!(w >= 800 && h >= 500, "screenshot is {w}x{h}");
+    let blue = img
+        .pixels()
+        .take((w * 60) as usize)
+        .filter(|p| p.0[0].abs_diff(0x1f) < 12 && p.0[1].abs_diff(0x4e) < 12 && p.0[2].abs_diff(0x79) < 12)
+        .count();
+    assert!(blue as u32 > w * 20, "no BindDesk header in the screenshot ({blue} header pixels)");
+}
