@@ -9,7 +9,9 @@ fn main() {
     let attrs = tauri_build::Attributes::new().capabilities_path_pattern("src-tauri/capabilities/**/*.json");
     if let Err(e) = tauri_build::try_build(attrs) {
         // Say what to do rather than printing a backtrace.
-        eprintln!("tauri-build failed: {e:#}\nIs ui/dist built? Run `npm --prefix ui ci && npm --prefix ui run build`.");
+        eprintln!(
+            "tauri-build failed: {e:#}\nIs ui/dist built? Run `npm --prefix ui ci && npm --prefix ui run build`."
+        );
         std::process::exit(1);
     }
 }

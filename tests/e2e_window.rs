@@ -54,10 +54,7 @@ async fn app_shows_its_title_over_webdriver() {
             .stderr(Stdio::null()),
     );
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app_binary() }),
-    );
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     let client = loop {
@@ -70,7 +67,8 @@ async fn app_shows_its_title_over_webdriver() {
             Err(e) => panic!("no WebDriver session: {e}"),
         }
     };
-    let heading = client.wait().for_element(Locator::Css("[data-testid=app-title]")).await.expect("title element");
+    let heading =
+        client.wait().for_element(Locator::Css("[data-testid=app-title]")).await.expect("title element");
     let text = heading.text().await.expect("heading text");
     assert_eq!(text, TITLE);
     assert_eq!(client.title().await.expect("document title"), TITLE);

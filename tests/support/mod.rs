@@ -24,10 +24,7 @@ pub fn screenshot_dir() -> PathBuf {
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind a free port")
 }
 
 /// A child process, killed with its whole process group on drop.
@@ -86,7 +83,9 @@ impl Display {
     /// Starts Xvfb on the first free display from :90 up, and waits until it answers.
     pub fn start() -> Display {
         for n in 90..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
                 continue;
             }
             let name = format!(":{n}");

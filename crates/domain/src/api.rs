@@ -5,8 +5,8 @@
 //! TypeScript types are generated from these definitions (see `typescript`).
 
 use crate::enums::{
-    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryResult,
-    RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
+    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryResult, RelationshipKind,
+    RelationshipTitle, Role, SchoolLevel, Status,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -437,7 +437,11 @@ mod tests {
     #[test]
     fn errors_omit_fields_when_none() {
         let e = ErrorResponse {
-            error: ErrorDetail { code: "not_found".into(), message: "no such application".into(), fields: None },
+            error: ErrorDetail {
+                code: "not_found".into(),
+                message: "no such application".into(),
+                fields: None,
+            },
             current: None,
         };
         assert_eq!(

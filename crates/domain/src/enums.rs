@@ -52,9 +52,7 @@ impl RelationshipTitle {
     /// The only kind this title may be combined with.
     pub fn kind(self) -> RelationshipKind {
         match self {
-            RelationshipTitle::Father | RelationshipTitle::Mother => {
-                RelationshipKind::LegalRepresentative
-            }
+            RelationshipTitle::Father | RelationshipTitle::Mother => RelationshipKind::LegalRepresentative,
             _ => RelationshipKind::Guardian,
         }
     }
@@ -124,12 +122,22 @@ impl Flag {
     /// A sentence that explains the flag to a reviewer, in English.
     pub fn explain_en(self) -> &'static str {
         match self {
-            Flag::IdInvalid => "The student's or parent's ID number fails its check digit; confirm the number with the parent.",
+            Flag::IdInvalid => {
+                "The student's or parent's ID number fails its check digit; confirm the number with the parent."
+            }
             Flag::AccountLimit => "This student already has two bound accounts; the rules allow no third.",
-            Flag::EmailInUse => "Another parent's application or account uses this e-mail, often two parents typing the same address.",
-            Flag::SignatureBlank => "The signature has almost no ink; open it and check that the full name is signed.",
-            Flag::Resubmitted => "Returned before and corrected by the parent; look at the fields that changed.",
-            Flag::RareCharacter => "A name holds a character outside Big5 or in a private-use area; check it against the school's records.",
+            Flag::EmailInUse => {
+                "Another parent's application or account uses this e-mail, often two parents typing the same address."
+            }
+            Flag::SignatureBlank => {
+                "The signature has almost no ink; open it and check that the full name is signed."
+            }
+            Flag::Resubmitted => {
+                "Returned before and corrected by the parent; look at the fields that changed."
+            }
+            Flag::RareCharacter => {
+                "A name holds a character outside Big5 or in a private-use area; check it against the school's records."
+            }
         }
     }
 }

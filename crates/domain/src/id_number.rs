@@ -44,7 +44,9 @@ pub enum IdError {
     #[error("an ID number starts with a letter A–Z")]
     Letter,
     /// The second character fits no known format (1/2, 8/9, or a letter A–D).
-    #[error("the second character must be 1 or 2 (national ID), 8 or 9 (new resident certificate) or A–D (old resident certificate)")]
+    #[error(
+        "the second character must be 1 or 2 (national ID), 8 or 9 (new resident certificate) or A–D (old resident certificate)"
+    )]
     SecondChar,
     /// A character after the prefix is not a digit.
     #[error("characters 3 to 10 must be digits")]
@@ -61,12 +63,10 @@ pub struct IdNumber(String);
 /// The two-digit area code of an ID number's first letter.
 pub fn letter_code(letter: u8) -> Option<u32> {
     const CODES: [u32; 26] = [
-        10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28,
-        29, 32, 30, 31, 33,
+        10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31,
+        33,
     ];
-    letter
-        .is_ascii_uppercase()
-        .then(|| CODES[usize::from(letter - b'A')])
+    letter.is_ascii_uppercase().then(|| CODES[usize::from(letter - b'A')])
 }
 
 /// Computes the check digit (0–9) that completes the first nine characters of an ID
@@ -78,11 +78,7 @@ pub fn check_digit_for(first_nine: &str) -> Option<u8> {
         return None;
     }
     let digits = digits_of(bytes)?;
-    let partial: u32 = digits[..10]
-        .iter()
-        .zip(WEIGHTS.iter())
-        .map(|(d, w)| d * w)
-        .sum();
+    let partial: u32 = digits[..10].iter().zip(WEIGHTS.iter()).map(|(d, w)| d * w).sum();
     // The last weight is 1, so the check digit is whatever brings the sum to 0 mod 10.
     Some(((10 - partial % 10) % 10) as u8)
 }
@@ -266,13 +262,7 @@ mod tests {
     /// Any prefix of a valid format, completed with the computed check digit.
     fn valid_number() -> impl Strategy<Value = String> {
         let letter = proptest::char::range('A', 'Z');
-        let second = prop_oneof![
-            Just('1'),
-            Just('2'),
-            Just('8'),
-            Just('9'),
-            proptest::char::range('A', 'D')
-        ];
+        let second = prop_oneof![Just('1'), Just('2'), Just('8'), Just('9'), proptest::char::range('A', 'D')];
         (letter, second, proptest::collection::vec(0u8..10, 7)).prop_map(|(l, s, ds)| {
             let mut prefix = format!("{l}{s}");
             prefix.extend(ds.iter().map(|d| char::from(b'0' + d)));

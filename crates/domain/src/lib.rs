@@ -17,6 +17,8 @@
 //!
 //! Where a rule belongs: if both the service and the app must agree on it, it is here.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod enums;
 pub mod id_number;

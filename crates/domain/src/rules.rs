@@ -93,11 +93,7 @@ impl Status {
 
     /// The status after a transition, or the error that refuses it.
     pub fn transition(self, to: Status) -> Result<Status, RuleError> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(RuleError::Transition { from: self, to })
-        }
+        if self.can_become(to) { Ok(to) } else { Err(RuleError::Transition { from: self, to }) }
     }
 
     /// Final for the school: nothing more to review.
@@ -279,7 +275,10 @@ mod tests {
                 email: "p@example.com".into(),
                 phone: "0928942045".into(),
             },
-            relationship: Relationship { kind: RelationshipKind::LegalRepresentative, title: RelationshipTitle::Father },
+            relationship: Relationship {
+                kind: RelationshipKind::LegalRepresentative,
+                title: RelationshipTitle::Father,
+            },
             signature: SignatureInfo { sha256: "aa".into(), width: 600, height: 200 },
             registry_check: RegistryCheck { result: RegistryResult::Failed, detail: None },
             flags: vec![],
@@ -295,11 +294,13 @@ mod tests {
 
     #[test]
     fn relationship_titles_must_fit_kinds() {
-        let ok = Relationship { kind: RelationshipKind::Guardian, title: RelationshipTitle::MaternalGrandmother };
+        let ok =
+            Relationship { kind: RelationshipKind::Guardian, title: RelationshipTitle::MaternalGrandmother };
         assert!(ok.validate().is_ok());
         let bad = Relationship { kind: RelationshipKind::Guardian, title: RelationshipTitle::Father };
         assert_eq!(bad.validate().unwrap_err().code(), "title_does_not_fit_kind");
-        let bad = Relationship { kind: RelationshipKind::LegalRepresentative, title: RelationshipTitle::Other };
+        let bad =
+            Relationship { kind: RelationshipKind::LegalRepresentative, title: RelationshipTitle::Other };
         assert!(bad.validate().is_err());
     }
 

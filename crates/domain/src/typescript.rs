@@ -76,7 +76,9 @@ fn render_labels() -> String {
         s.push_str("  },\n");
         s
     }
-    let mut out = String::from("/** zh-TW and English labels of every enum, from the domain crate. */\nexport const LABELS = {\n");
+    let mut out = String::from(
+        "/** zh-TW and English labels of every enum, from the domain crate. */\nexport const LABELS = {\n",
+    );
     out.push_str(&block("IdKind", IdKind::ALL, IdKind::as_str));
     out.push_str(&block("SchoolLevel", SchoolLevel::ALL, SchoolLevel::as_str));
     out.push_str(&block("RelationshipKind", RelationshipKind::ALL, RelationshipKind::as_str));
@@ -89,7 +91,9 @@ fn render_labels() -> String {
     out.push_str(&block("HistoryAction", HistoryAction::ALL, HistoryAction::as_str));
     out.push_str(&block("BatchOutcome", BatchOutcome::ALL, BatchOutcome::as_str));
     out.push_str("} as const;\n\n");
-    out.push_str("/** A sentence per flag that explains it to a reviewer. */\nexport const FLAG_EXPLANATIONS = {\n");
+    out.push_str(
+        "/** A sentence per flag that explains it to a reviewer. */\nexport const FLAG_EXPLANATIONS = {\n",
+    );
     for f in Flag::ALL {
         let zh = serde_json::to_string(f.explain_zh_tw()).unwrap_or_default();
         let en = serde_json::to_string(f.explain_en()).unwrap_or_default();
