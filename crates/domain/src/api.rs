@@ -18,6 +18,7 @@ pub type Timestamp = DateTime<Utc>;
 
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorResponse {
     /// What went wrong.
     pub error: ErrorDetail,
@@ -29,6 +30,7 @@ pub struct ErrorResponse {
 
 /// A machine-readable code, a sentence for people, and the input fields at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// snake_case code, e.g. `version_conflict`.
     pub code: String,
@@ -42,6 +44,7 @@ pub struct ErrorDetail {
 
 /// The parent–student relationship: a kind and a title that must fit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Relationship {
     /// 法定代理人 or 監護人.
@@ -52,6 +55,7 @@ pub struct Relationship {
 
 /// The student an application is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Student {
     /// 身分證字號 or 居留證 number.
     pub id_number: String,
@@ -69,6 +73,7 @@ pub struct Student {
 
 /// The applying parent or guardian.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Parent {
     /// Full name.
@@ -83,6 +88,7 @@ pub struct Parent {
 
 /// The stored signature's identity and size; the PNG is fetched by its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignatureInfo {
     /// Lower-case hex SHA-256 of the PNG bytes.
     pub sha256: String,
@@ -94,6 +100,7 @@ pub struct SignatureInfo {
 
 /// What the civil-registry check said, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistryCheck {
     /// passed, failed, unavailable or not_checked.
     pub result: RegistryResult,
@@ -103,8 +110,10 @@ pub struct RegistryCheck {
 
 /// One event in an application's life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// When it happened.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// `parent`, `registry`, or the staff member's name.
     pub actor: String,
@@ -118,6 +127,7 @@ pub struct HistoryEntry {
 
 /// The fields of an application as they were when it was last returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviousVersion {
     /// The version that was returned.
     pub version: u32,
@@ -135,6 +145,7 @@ pub struct PreviousVersion {
 
 /// A binding application (親子綁定申請) for one student.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Application {
     /// Stable id across versions.
     pub id: String,
@@ -143,8 +154,10 @@ pub struct Application {
     /// The current state.
     pub status: Status,
     /// When the parent first submitted it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub submitted_at: Timestamp,
     /// When it last changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// One submission, one signature: all the students applied for together share it.
     pub batch_id: String,
@@ -172,6 +185,7 @@ pub struct Application {
 
 /// `POST /api/v1/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     /// The staff login.
@@ -182,6 +196,7 @@ pub struct SessionRequest {
 
 /// A school's code and name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct School {
     /// The school's code.
     pub code: String,
@@ -191,6 +206,7 @@ pub struct School {
 
 /// A class's id and name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClassRef {
     /// The class's id.
     pub id: String,
@@ -200,6 +216,7 @@ pub struct ClassRef {
 
 /// The logged-in staff member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Staff {
     /// Stable id.
     pub id: String,
@@ -215,10 +232,12 @@ pub struct Staff {
 
 /// The answer to a staff login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     /// The bearer token.
     pub token: String,
     /// When the token stops working.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     /// Who logged in.
     pub staff: Staff,
@@ -226,6 +245,7 @@ pub struct SessionResponse {
 
 /// `GET /api/v1/review/changes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangesPage {
     /// Applications changed after the cursor, oldest change first.
     pub items: Vec<Application>,
@@ -237,6 +257,7 @@ pub struct ChangesPage {
 
 /// `POST /api/v1/review/applications/{id}/decision`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// approve or return.
@@ -252,6 +273,7 @@ pub struct DecisionRequest {
 
 /// One item of `POST /api/v1/review/decisions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchDecisionItem {
     /// The application decided.
@@ -269,6 +291,7 @@ pub struct BatchDecisionItem {
 
 /// `POST /api/v1/review/decisions` (at most 1000 items).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchDecisionRequest {
     /// The decisions, applied in order.
@@ -277,6 +300,7 @@ pub struct BatchDecisionRequest {
 
 /// The result of one item of a batch, in the request's order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchDecisionResult {
     /// The application decided.
     pub application_id: String,
@@ -290,6 +314,7 @@ pub struct BatchDecisionResult {
 
 /// The answer to a batch of decisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchDecisionResponse {
     /// One result per decision, in the same order.
     pub results: Vec<BatchDecisionResult>,
@@ -299,6 +324,7 @@ pub struct BatchDecisionResponse {
 
 /// `POST /api/v1/parent/codes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// e-mail or phone.
@@ -309,6 +335,7 @@ pub struct CodeRequest {
 
 /// `POST /api/v1/parent/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParentSessionRequest {
     /// The verified address or number.
@@ -319,15 +346,18 @@ pub struct ParentSessionRequest {
 
 /// The answer to a parent login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentSessionResponse {
     /// The bearer token.
     pub token: String,
     /// When it stops working.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
 }
 
 /// `POST /api/v1/parent/students/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StudentVerifyRequest {
     /// 學層.
@@ -338,6 +368,7 @@ pub struct StudentVerifyRequest {
 
 /// The schools where a student with that number is enrolled at that level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudentVerifyResponse {
     /// Matching schools.
     pub schools: Vec<School>,
@@ -345,6 +376,7 @@ pub struct StudentVerifyResponse {
 
 /// One student of a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StudentChoice {
     /// The student's ID number.
@@ -359,6 +391,7 @@ pub struct StudentChoice {
 
 /// `POST /api/v1/parent/applications`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The parent's data.
@@ -373,6 +406,7 @@ pub struct SubmitRequest {
 
 /// `PUT /api/v1/parent/applications/{id}`: a returned application, corrected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResubmitRequest {
     /// The student's ID number.
@@ -391,6 +425,7 @@ pub struct ResubmitRequest {
 
 /// A list of applications (submit answer, a parent's own list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationList {
     /// The applications.
     pub applications: Vec<Application>,

@@ -21,6 +21,8 @@ macro_rules! labelled_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, ts_rs::TS)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
         pub enum $name {
             $( $(#[$vmeta])* $variant ),+
         }

@@ -1,1 +1,33 @@
-//! The binding service. Not built yet: see issue 3.
+//! # binddesk-service
+//!
+//! The binding service parents apply to and school staff review against: the HTTP API
+//! of `shared/API.md` on axum, over a SQLite store.
+//!
+//! - [`http`]: routes, authentication (bearer tokens for staff and parents), input
+//!   validation and the handlers. Handlers are thin: they validate, then call the store.
+//! - [`store`]: the storage interface ([`store::Store`]) in domain operations, each one
+//!   transaction, and its SQLite implementation with versioned migrations. Every state
+//!   change, its history entry, its change-feed row and any mail it causes are written
+//!   together.
+//! - [`registry`]: the civil-registry check behind an interface, with a built-in
+//!   table-backed implementation (the real registry cannot run here).
+//! - [`signature`]: PNG signatures, size-checked and decoded under limits.
+//! - [`auth`], [`mail`]: passwords and tokens; the mail outbox and its SMTP sender.
+//! - [`demo`]: a realistic school with teachers, an administrator and a few hundred
+//!   applications in every status, for `serve --demo` and benchmarks.
+//! - [`server`]: start-up, background tasks (registry retries, first-password hashing,
+//!   mail delivery) and graceful shutdown.
+//!
+//! The rules themselves (ID numbers, transitions, decisions, flags) live in
+//! `binddesk-domain`, shared with the desktop app.
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod openapi;
+pub mod registry;
+pub mod server;
+pub mod signature;
+pub mod store;

@@ -1,0 +1,155 @@
+//! The HTTP API of `shared/API.md`: routing, authentication, and the handlers, which
+//! validate input, call the store on the blocking pool, and shape answers.
+
+mod json;
+mod ops;
+mod parent;
+mod staff;
+
+use crate::error::{ApiError, ApiResult};
+use crate::registry::Registry;
+use crate::store::{SessionSubject, StaffRecord, Store};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::routing::{get, post, put};
+use std::sync::Arc;
+
+pub use json::Json;
+
+/// The largest request body accepted (a 1 MiB signature is about 1.4 MB as base64).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Settings the handlers need.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Demo mode: the dev endpoints answer.
+    pub demo: bool,
+    /// How long a staff session lasts.
+    pub staff_session_minutes: i64,
+    /// How long a parent session lasts.
+    pub parent_session_minutes: i64,
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The civil registry.
+    pub registry: Arc<dyn Registry>,
+    /// Settings.
+    pub config: Arc<HttpConfig>,
+}
+
+impl AppState {
+    /// Runs a store operation on the blocking pool.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ApiError::Internal(format!("blocking task: {e}")))?
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/api/v1/openapi.json", get(ops::openapi))
+        .route("/api/v1/dev/outbox", get(ops::dev_outbox))
+        .route("/api/v1/dev/registry", post(ops::dev_registry))
+        .route("/api/v1/session", post(staff::login).delete(staff::logout))
+        .route("/api/v1/review/changes", get(staff::changes))
+        .route("/api/v1/review/applications/{id}", get(staff::application))
+        .route("/api/v1/review/applications/{id}/decision", post(staff::decision))
+        .route("/api/v1/review/decisions", post(staff::batch_decisions))
+        .route("/api/v1/signatures/{sha256}", get(staff::signature))
+        .route("/api/v1/parent/codes", post(parent::request_code))
+        .route("/api/v1/parent/session", post(parent::login))
+        .route("/api/v1/parent/students/verify", post(parent::verify_student))
+        .route(
+            "/api/v1/parent/applications",
+            post(parent::submit).get(parent::list).delete(parent::cancel_all),
+        )
+        .route("/api/v1/parent/applications/{id}", put(parent::resubmit).delete(parent::cancel_one))
+        .route("/api/v1/parent/applications/{id}/form.pdf", get(parent::form_pdf))
+        .fallback(ops::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The bearer token of a request, if any.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+async fn subject(parts: &Parts, state: &AppState) -> ApiResult<(SessionSubject, String)> {
+    let token = bearer(parts)
+        .ok_or_else(|| ApiError::unauthorized("no_token", "log in first (Authorization: Bearer …)"))?;
+    let hash = crate::auth::digest(token);
+    let now = chrono::Utc::now().timestamp();
+    let h = hash.clone();
+    let subject = state.run(move |s| s.session(&h, now)).await?;
+    subject.map(|s| (s, hash)).ok_or_else(|| {
+        ApiError::unauthorized("invalid_token", "the session is unknown or has expired; log in again")
+    })
+}
+
+/// A request from a logged-in staff member.
+pub struct StaffAuth {
+    /// Who.
+    pub record: StaffRecord,
+    /// The session token's hash (for logout).
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for StaffAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (subject, token_hash) = subject(parts, state).await?;
+        let SessionSubject::Staff(id) = subject else {
+            return Err(ApiError::unauthorized(
+                "wrong_token",
+                "this is a parent session; staff routes need a staff login",
+            ));
+        };
+        let record = state
+            .run(move |s| s.staff_by_id(&id))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("invalid_token", "the account no longer exists"))?;
+        Ok(StaffAuth { record, token_hash })
+    }
+}
+
+/// A request from a parent with a verified contact.
+pub struct ParentAuth {
+    /// The verified address (lower-case e-mail or phone digits).
+    pub address: String,
+}
+
+impl FromRequestParts<AppState> for ParentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (subject, _) = subject(parts, state).await?;
+        match subject {
+            SessionSubject::Parent(address) => Ok(ParentAuth { address }),
+            SessionSubject::Staff(_) => Err(ApiError::unauthorized(
+                "wrong_token",
+                "this is a staff session; parent routes need a verified contact",
+            )),
+        }
+    }
+}

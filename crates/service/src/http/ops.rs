@@ -1,0 +1,53 @@
+//! Operations routes: health, the OpenAPI document, demo-only helpers, and the 404.
+
+use super::{AppState, Json};
+use crate::error::{ApiError, ApiResult};
+use crate::store::OutboxMail;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    state.run(|s| s.ping()).await?;
+    Ok("ok")
+}
+
+pub async fn openapi() -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(crate::openapi::document()))
+}
+
+pub async fn dev_outbox(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    if !state.config.demo {
+        return Err(ApiError::NotFound("no such route"));
+    }
+    let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(100u32).min(1000);
+    let messages: Vec<OutboxMail> = state.run(move |s| s.outbox(limit, false)).await?;
+    Ok(axum::Json(serde_json::json!({ "messages": messages })))
+}
+
+/// Demo only: switch the built-in civil registry on or off.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySwitch {
+    available: bool,
+}
+
+pub async fn dev_registry(
+    State(state): State<AppState>,
+    Json(req): Json<RegistrySwitch>,
+) -> ApiResult<StatusCode> {
+    if !state.config.demo {
+        return Err(ApiError::NotFound("no such route"));
+    }
+    let v = if req.available { "true" } else { "false" };
+    state.run(move |s| s.set_setting(crate::registry::AVAILABLE_SETTING, v)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route")
+}

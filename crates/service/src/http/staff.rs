@@ -1,0 +1,243 @@
+//! Staff routes: login, the change feed, applications, signatures, decisions.
+
+use super::{AppState, Json, StaffAuth};
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use binddesk_domain::BatchOutcome;
+use binddesk_domain::api::{
+    Application, BatchDecisionItem, BatchDecisionRequest, BatchDecisionResponse, ChangesPage,
+    DecisionRequest, SessionRequest, SessionResponse,
+};
+use std::collections::HashMap;
+
+/// The most decisions one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<SessionRequest>,
+) -> ApiResult<Json<SessionResponse>> {
+    let username = req.username.trim().to_string();
+    let u = username.clone();
+    let record = state.run(move |s| s.staff_by_username(&u)).await?;
+    let now = chrono::Utc::now();
+    let Some(record) = record else {
+        // Spend the same time as a real check, so logins cannot probe for usernames.
+        let _ = tokio::task::spawn_blocking(move || auth::verify_password(&req.password, dummy_hash())).await;
+        return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+    };
+    if let Some(until) = record.locked_until
+        && until > now.timestamp()
+    {
+        let secs = (until - now.timestamp()) as u64;
+        return Err(ApiError::RateLimited {
+            message: format!(
+                "too many failed logins; the account is locked for {} more minutes",
+                secs.div_ceil(60)
+            ),
+            retry_after_secs: secs,
+        });
+    }
+    let hash = record.password_hash.clone();
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let id = record.staff.id.clone();
+    if !ok {
+        let failures = record.failed_logins + 1;
+        let lock = (failures >= auth::LOCK_AFTER).then(|| now.timestamp() + auth::LOCK_SECONDS);
+        state.run(move |s| s.note_login_failure(&id, lock)).await?;
+        if failures > auth::SLOW_AFTER {
+            tokio::time::sleep(std::time::Duration::from_millis(
+                500 * u64::from(failures - auth::SLOW_AFTER),
+            ))
+            .await;
+        }
+        if lock.is_some() {
+            return Err(ApiError::RateLimited {
+                message: format!(
+                    "too many failed logins; the account is locked for {} minutes",
+                    auth::LOCK_SECONDS / 60
+                ),
+                retry_after_secs: auth::LOCK_SECONDS as u64,
+            });
+        }
+        return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+    }
+    let token = auth::new_token();
+    let expires_at = now + chrono::Duration::minutes(state.config.staff_session_minutes);
+    let token_hash = auth::digest(&token);
+    let subject = crate::store::SessionSubject::Staff(id.clone());
+    state
+        .run(move |s| {
+            s.note_login_success(&id)?;
+            s.insert_session(&token_hash, &subject, expires_at.timestamp())
+        })
+        .await?;
+    tracing::info!(staff_id = %record.staff.id, "staff login");
+    Ok(Json(SessionResponse { token, expires_at, staff: record.staff }))
+}
+
+/// A real argon2 hash of a random string, verified against when the username is unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
+}
+
+pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
+    let h = auth.token_hash;
+    state.run(move |s| s.delete_session(&h)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn changes(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ChangesPage>> {
+    let since = match q.get("since") {
+        None => 0,
+        Some(s) => s.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "since must be a cursor from an earlier answer (0 for a full sync)",
+            )
+        })?,
+    };
+    let limit = match q.get("limit") {
+        None => 500,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (1..=2000).contains(v))
+            .ok_or_else(|| ApiError::bad_request("invalid_query", "limit must be between 1 and 2000"))?,
+    };
+    let scope = auth.record.scope();
+    Ok(Json(state.run(move |s| s.changes(&scope, since, limit)).await?))
+}
+
+pub async fn application(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Application>> {
+    let found = state.run(move |s| s.application(&id)).await?;
+    let (app, school, class) = found.ok_or(ApiError::NotFound("no such application"))?;
+    if !auth.record.scope().contains(&school, &class) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(app))
+}
+
+pub async fn signature(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(sha256): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound("no such signature"));
+    }
+    let etag = format!("\"{sha256}\"");
+    let scope = auth.record.scope();
+    let sha = sha256.clone();
+    let png = state
+        .run(move |s| s.signature_png(&sha, &scope))
+        .await?
+        .ok_or(ApiError::NotFound("no such signature"))?;
+    let mut resp = if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str())
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "image/png")], png).into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+fn check_decision_id(id: &str, path: &str) -> ApiResult<()> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::field("invalid_fields", path, "decision_id must be a UUID"));
+    }
+    Ok(())
+}
+
+pub async fn decision(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Json(req): Json<DecisionRequest>,
+) -> ApiResult<Response> {
+    check_decision_id(&req.decision_id, "decision_id")?;
+    let item = BatchDecisionItem {
+        application_id: id,
+        action: req.action,
+        reason: req.reason,
+        expected_version: req.expected_version,
+        decision_id: req.decision_id,
+    };
+    let staff = auth.record.staff.clone();
+    let scope = auth.record.scope();
+    let mut results =
+        state.run(move |s| s.decide(&staff, &scope, std::slice::from_ref(&item), chrono::Utc::now())).await?;
+    let r = results.pop().ok_or_else(|| ApiError::Internal("no decision result".into()))?;
+    let message = |r: &binddesk_domain::api::BatchDecisionResult| {
+        r.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()
+    };
+    match r.outcome {
+        BatchOutcome::Applied => match r.application {
+            Some(app) => Ok(Json(app).into_response()),
+            None => Err(ApiError::Internal("applied decision without application".into())),
+        },
+        BatchOutcome::Conflict => match r.application {
+            Some(app) => Err(ApiError::Conflict(Box::new(app))),
+            None => Err(ApiError::Internal("conflict without application".into())),
+        },
+        BatchOutcome::Refused => {
+            Err(ApiError::Unprocessable { code: refused_code(&r), message: message(&r), fields: None })
+        }
+        BatchOutcome::Forbidden => Err(ApiError::Forbidden),
+        BatchOutcome::NotFound => Err(ApiError::NotFound("no such application")),
+    }
+}
+
+/// The rule's own code for a refused decision (a static str for the error type).
+fn refused_code(r: &binddesk_domain::api::BatchDecisionResult) -> &'static str {
+    match r.error.as_ref().map(|e| e.code.as_str()) {
+        Some("account_limit") => "account_limit",
+        Some("not_pending") => "not_pending",
+        Some("reason_required") => "reason_required",
+        Some("reason_too_long") => "reason_too_long",
+        Some("decision_id_reused") => "decision_id_reused",
+        _ => "rules_refused",
+    }
+}
+
+pub async fn batch_decisions(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(req): Json<BatchDecisionRequest>,
+) -> ApiResult<Json<BatchDecisionResponse>> {
+    if req.decisions.is_empty() || req.decisions.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "invalid_fields",
+            "decisions",
+            format!("a batch holds 1 to {MAX_BATCH} decisions, this one {}", req.decisions.len()),
+        ));
+    }
+    for (i, d) in req.decisions.iter().enumerate() {
+        check_decision_id(&d.decision_id, &format!("decisions[{i}].decision_id"))?;
+    }
+    let staff = auth.record.staff.clone();
+    let scope = auth.record.scope();
+    let results = state.run(move |s| s.decide(&staff, &scope, &req.decisions, chrono::Utc::now())).await?;
+    Ok(Json(BatchDecisionResponse { results }))
+}

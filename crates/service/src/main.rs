@@ -1,0 +1,230 @@
+//! `binddesk-service`: the binding service's command line.
+
+use binddesk_service::server::{ServeOptions, serve};
+use binddesk_service::store::{RosterRow, SqliteStore, StaffRow, Store};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The binding service (親子綁定服務): parent and staff HTTP API over a SQLite store.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API. The first line on stdout is one JSON object:
+    /// {"listen": "127.0.0.1:PORT", "accounts": [...]} (accounts in demo mode only).
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, env = "BINDDESK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The SQLite store. With --demo and no --db, a fresh temporary store.
+        #[arg(long, env = "BINDDESK_DB")]
+        db: Option<PathBuf>,
+        /// Demo mode: fill an empty store with a demo school, print the demo logins,
+        /// and answer the demo-only endpoints (/api/v1/dev/...).
+        #[arg(long, env = "BINDDESK_DEMO")]
+        demo: bool,
+        /// Applications in a new demo store.
+        #[arg(long, env = "BINDDESK_DEMO_APPLICATIONS", default_value_t = 300)]
+        demo_applications: usize,
+        /// SMTP server for notices, e.g. smtp://mail.school.example:25; without it mail
+        /// stays in the outbox table.
+        #[arg(long, env = "BINDDESK_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender address of notices.
+        #[arg(long, env = "BINDDESK_MAIL_FROM", default_value = "親子綁定服務 <no-reply@binddesk.invalid>")]
+        mail_from: String,
+        /// Seconds between retries of registry checks that were unavailable.
+        #[arg(long, env = "BINDDESK_REGISTRY_RETRY_SECS", default_value_t = 60)]
+        registry_retry_secs: u64,
+        /// Staff session length, minutes.
+        #[arg(long, env = "BINDDESK_STAFF_SESSION_MINUTES", default_value_t = 720)]
+        staff_session_minutes: i64,
+        /// Parent session length, minutes.
+        #[arg(long, env = "BINDDESK_PARENT_SESSION_MINUTES", default_value_t = 60)]
+        parent_session_minutes: i64,
+        /// Read-only SQLite connections.
+        #[arg(long, env = "BINDDESK_READERS", default_value_t = 4)]
+        readers: usize,
+    },
+    /// Import a student roster CSV with the header
+    /// school_code,school_name,class_id,class_name,school_level,student_id,student_name
+    ImportRoster {
+        /// The CSV file.
+        csv: PathBuf,
+        /// The SQLite store.
+        #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
+        db: PathBuf,
+    },
+    /// Import staff accounts from a CSV with the header
+    /// username,name,role,school_code,password,class_ids (class ids separated by ';').
+    /// Passwords are hashed with argon2 before they are stored.
+    ImportStaff {
+        /// The CSV file.
+        csv: PathBuf,
+        /// The SQLite store.
+        #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
+        db: PathBuf,
+    },
+    /// Fill a new store with the demo school and N applications (for benchmarks).
+    /// Prints the demo logins as JSON.
+    DemoData {
+        /// How many applications.
+        #[arg(long, default_value_t = 1000)]
+        applications: usize,
+        /// The SQLite store (must not hold demo data yet).
+        #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
+        db: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BINDDESK_LOG")
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .json()
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve {
+            listen,
+            db,
+            demo,
+            demo_applications,
+            smtp_url,
+            mail_from,
+            registry_retry_secs,
+            staff_session_minutes,
+            parent_session_minutes,
+            readers,
+        } => {
+            if db.is_none() && !demo {
+                Err("give --db (or BINDDESK_DB), or use --demo for a temporary demo store".to_string())
+            } else {
+                let opts = ServeOptions {
+                    listen,
+                    db,
+                    demo,
+                    demo_applications,
+                    smtp_url,
+                    mail_from,
+                    registry_retry_secs,
+                    staff_session_minutes,
+                    parent_session_minutes,
+                    readers,
+                };
+                match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                    Ok(rt) => rt.block_on(serve(opts)).map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("cannot start the runtime: {e}")),
+                }
+            }
+        }
+        Command::ImportRoster { csv, db } => import_roster(&csv, &db),
+        Command::ImportStaff { csv, db } => import_staff(&csv, &db),
+        Command::DemoData { applications, db } => demo_data(applications, &db),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("binddesk-service: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(db: &std::path::Path) -> Result<SqliteStore, String> {
+    SqliteStore::open(db, 1).map_err(|e| format!("cannot open {}: {e}", db.display()))
+}
+
+/// Reads a small CSV (no quoted commas needed for these files) with a required header.
+fn read_csv(path: &std::path::Path, header: &[&str]) -> Result<Vec<Vec<String>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let head: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    if head != header {
+        return Err(format!("{}: the header must be {}", path.display(), header.join(",")));
+    }
+    lines
+        .enumerate()
+        .map(|(i, l)| {
+            let cells: Vec<String> = l.split(',').map(|c| c.trim().to_string()).collect();
+            if cells.len() == header.len() {
+                Ok(cells)
+            } else {
+                Err(format!("{} line {}: expected {} fields", path.display(), i + 2, header.len()))
+            }
+        })
+        .collect()
+}
+
+fn import_roster(csv: &std::path::Path, db: &std::path::Path) -> Result<(), String> {
+    let header = [
+        "school_code",
+        "school_name",
+        "class_id",
+        "class_name",
+        "school_level",
+        "student_id",
+        "student_name",
+    ];
+    let mut rows = Vec::new();
+    for (i, c) in read_csv(csv, &header)?.into_iter().enumerate() {
+        let level = binddesk_domain::SchoolLevel::from_wire(&c[4])
+            .ok_or_else(|| format!("line {}: unknown school_level {:?}", i + 2, c[4]))?;
+        let id = binddesk_domain::IdNumber::parse(&c[5])
+            .map_err(|e| format!("line {}: student_id: {e}", i + 2))?;
+        rows.push(RosterRow {
+            school_code: c[0].clone(),
+            school_name: c[1].clone(),
+            class_id: c[2].clone(),
+            class_name: c[3].clone(),
+            school_level: level,
+            student_id: id.to_string(),
+            student_name: c[6].clone(),
+        });
+    }
+    let n = open(db)?.import_roster(&rows).map_err(|e| e.to_string())?;
+    println!("imported {n} roster lines");
+    Ok(())
+}
+
+fn import_staff(csv: &std::path::Path, db: &std::path::Path) -> Result<(), String> {
+    let header = ["username", "name", "role", "school_code", "password", "class_ids"];
+    let mut rows = Vec::new();
+    for (i, c) in read_csv(csv, &header)?.into_iter().enumerate() {
+        let role = binddesk_domain::Role::from_wire(&c[2])
+            .ok_or_else(|| format!("line {}: role must be teacher or admin", i + 2))?;
+        if c[4].chars().count() < 8 {
+            return Err(format!("line {}: the password must have at least 8 characters", i + 2));
+        }
+        rows.push(StaffRow {
+            username: c[0].clone(),
+            name: c[1].clone(),
+            role,
+            school_code: c[3].clone(),
+            password_hash: binddesk_service::auth::hash_password(&c[4])?,
+            class_ids: c[5].split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        });
+    }
+    let n = open(db)?.import_staff(&rows).map_err(|e| e.to_string())?;
+    println!("imported {n} staff accounts");
+    Ok(())
+}
+
+fn demo_data(applications: usize, db: &std::path::Path) -> Result<(), String> {
+    let store = open(db)?;
+    let started = std::time::Instant::now();
+    let accounts = binddesk_service::demo::ensure_demo(&store, applications).map_err(|e| e.to_string())?;
+    eprintln!("filled {} in {:.1} s", db.display(), started.elapsed().as_secs_f64());
+    println!("{}", serde_json::json!({ "accounts": accounts }));
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Start-up, background tasks and graceful shutdown.
+
+use crate::http::{AppState, HttpConfig, router};
+use crate::registry::{BuiltinRegistry, Registry};
+use crate::store::{SqliteStore, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How `serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The store file; `None` with `demo` means a fresh temporary store.
+    pub db: Option<PathBuf>,
+    /// Demo mode: fill an empty store with demo data, answer the dev endpoints.
+    pub demo: bool,
+    /// Applications in the demo store.
+    pub demo_applications: usize,
+    /// SMTP URL (e.g. `smtp://mail.example:25`); without it mail stays in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of notices.
+    pub mail_from: String,
+    /// Seconds between retries of unavailable registry checks.
+    pub registry_retry_secs: u64,
+    /// Staff session length in minutes.
+    pub staff_session_minutes: i64,
+    /// Parent session length in minutes.
+    pub parent_session_minutes: i64,
+    /// Reader connections.
+    pub readers: usize,
+}
+
+/// What can stop the service from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The store could not be opened or migrated.
+    #[error("cannot open the store {path}: {source}")]
+    Store { path: String, source: rusqlite::Error },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    /// Demo data could not be written.
+    #[error("cannot fill demo data: {0}")]
+    Demo(String),
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the store, fills demo data when asked, binds, prints the start-up line
+/// (`{"listen": …, "accounts": […]}`) and serves until SIGTERM or Ctrl-C, finishing
+/// in-flight requests.
+pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
+    let mut temp_dir = None;
+    let path = match &opts.db {
+        Some(p) => p.clone(),
+        None => {
+            let dir = std::env::temp_dir().join(format!("binddesk-demo-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&dir)?;
+            let p = dir.join("service.sqlite");
+            temp_dir = Some(dir);
+            p
+        }
+    };
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&path, opts.readers)
+            .map_err(|source| ServeError::Store { path: path.display().to_string(), source })?,
+    );
+    let accounts = if opts.demo {
+        let s = store.clone();
+        let n = opts.demo_applications;
+        tokio::task::spawn_blocking(move || crate::demo::ensure_demo(s.as_ref(), n))
+            .await
+            .map_err(|e| ServeError::Demo(e.to_string()))?
+            .map_err(|e| ServeError::Demo(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let registry: Arc<dyn Registry> = Arc::new(BuiltinRegistry::new(store.clone()));
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| ServeError::Listen { addr: opts.listen, source })?;
+    let local = listener.local_addr()?;
+    // The first line on stdout is for scripts and tests: one JSON object.
+    println!("{}", serde_json::json!({ "listen": local.to_string(), "accounts": accounts }));
+    tracing::info!(listen = %local, demo = opts.demo, "binding service started");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(registry_retry_loop(
+        store.clone(),
+        registry.clone(),
+        Duration::from_secs(opts.registry_retry_secs.max(1)),
+        stop_rx.clone(),
+    )));
+    tasks.push(tokio::spawn(first_password_loop(store.clone(), stop_rx.clone())));
+    if let Some(url) = opts.smtp_url.clone() {
+        tasks.push(tokio::spawn(crate::mail::run_smtp_sender(
+            store.clone(),
+            url,
+            opts.mail_from.clone(),
+            stop_rx.clone(),
+        )));
+    }
+
+    let state = AppState {
+        store: store.clone(),
+        registry,
+        config: Arc::new(HttpConfig {
+            demo: opts.demo,
+            staff_session_minutes: opts.staff_session_minutes,
+            parent_session_minutes: opts.parent_session_minutes,
+        }),
+    };
+    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("shutting down: in-flight requests finished");
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    drop(store);
+    if let Some(dir) = temp_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => !*stop.borrow(),
+        _ = stop.changed() => false,
+    }
+}
+
+/// Re-asks the registry about applications whose check was unavailable.
+async fn registry_retry_loop(
+    store: Arc<dyn Store>,
+    registry: Arc<dyn Registry>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    while sleep_or_stop(every, &mut stop).await {
+        let (s, r) = (store.clone(), registry.clone());
+        let result = tokio::task::spawn_blocking(move || -> crate::error::ApiResult<usize> {
+            let candidates = s.registry_retry_candidates(200)?;
+            let mut done = 0;
+            for (id, parent, student) in candidates {
+                let outcome = r.check(&parent, &student);
+                if outcome != crate::registry::RegistryOutcome::Unavailable {
+                    s.apply_registry_result(&id, &outcome, chrono::Utc::now())?;
+                    done += 1;
+                }
+            }
+            Ok(done)
+        })
+        .await;
+        match result {
+            Ok(Ok(n)) if n > 0 => tracing::info!(count = n, "registry checks retried"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "registry retry failed"),
+            _ => {}
+        }
+    }
+}
+
+/// Hashes the first password (last six characters of the ID number) of new parent
+/// accounts, off the request path.
+async fn first_password_loop(store: Arc<dyn Store>, mut stop: watch::Receiver<bool>) {
+    while sleep_or_stop(Duration::from_millis(500), &mut stop).await {
+        let s = store.clone();
+        let _ = tokio::task::spawn_blocking(move || -> crate::error::ApiResult<()> {
+            for (email, parent_id) in s.accounts_without_password(50)? {
+                let six: String =
+                    parent_id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+                let hash = crate::auth::hash_password(&six).map_err(crate::error::ApiError::Internal)?;
+                s.set_account_password(&email, &hash)?;
+            }
+            Ok(())
+        })
+        .await;
+    }
+}

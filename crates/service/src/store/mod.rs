@@ -1,0 +1,291 @@
+//! Storage: the narrow interface the HTTP handlers use, and its SQLite implementation.
+//!
+//! The trait speaks in domain operations ("submit these students", "apply these
+//! decisions", "changes after this cursor"), each one transaction, so that a PostgreSQL
+//! implementation can be added without touching a handler. Methods are synchronous: the
+//! handlers call them on tokio's blocking pool; a PostgreSQL implementation would use a
+//! blocking client there too, or the trait would grow async twins.
+//!
+//! Every state change writes the application's new body, its history entry (inside the
+//! body), a change-feed row and, where it applies, the decision record, the parent
+//! account and the outgoing mail, in one transaction.
+
+mod schema;
+mod sqlite;
+
+pub use schema::MIGRATIONS;
+pub use sqlite::SqliteStore;
+
+use crate::error::ApiResult;
+use crate::registry::RegistryOutcome;
+use binddesk_domain::api::{
+    Application, BatchDecisionItem, BatchDecisionResult, ChangesPage, ClassRef, Parent, Relationship, School,
+    SignatureInfo, Staff, Timestamp,
+};
+use binddesk_domain::{Role, SchoolLevel};
+
+/// What a staff member may see and decide: the whole school, or some classes of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The school.
+    pub school_code: String,
+    /// `None` for the whole school (administrators), else the homeroom classes.
+    pub class_ids: Option<Vec<String>>,
+}
+
+impl Scope {
+    /// Whether an application of this school and class is in scope.
+    pub fn contains(&self, school_code: &str, class_id: &str) -> bool {
+        self.school_code == school_code
+            && self.class_ids.as_ref().is_none_or(|ids| ids.iter().any(|c| c == class_id))
+    }
+}
+
+/// A staff member as stored, with the password hash and throttling state.
+#[derive(Debug, Clone)]
+pub struct StaffRecord {
+    /// The public view.
+    pub staff: Staff,
+    /// The login.
+    pub username: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// Failed logins since the last success.
+    pub failed_logins: u32,
+    /// Locked until this Unix time.
+    pub locked_until: Option<i64>,
+}
+
+impl StaffRecord {
+    /// The staff member's scope.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            school_code: self.staff.school.code.clone(),
+            class_ids: match self.staff.role {
+                Role::Admin => None,
+                Role::Teacher => Some(self.staff.classes.iter().map(|c| c.id.clone()).collect()),
+            },
+        }
+    }
+}
+
+/// Who a session token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionSubject {
+    /// A staff member's id.
+    Staff(String),
+    /// A parent's verified address (lower-case e-mail or digits of a phone number).
+    Parent(String),
+}
+
+/// A student found in the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterStudent {
+    /// ID number.
+    pub id_number: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub school_level: SchoolLevel,
+    /// School.
+    pub school: School,
+    /// Class.
+    pub class: ClassRef,
+}
+
+/// A validated signature, ready to store.
+#[derive(Debug, Clone)]
+pub struct SignatureBlob {
+    /// Identity and size.
+    pub info: SignatureInfo,
+    /// The PNG bytes as uploaded.
+    pub png: Vec<u8>,
+    /// Share of inked pixels.
+    pub ink_ratio: f64,
+}
+
+/// One student of a validated submission, with the registry's answer.
+#[derive(Debug, Clone)]
+pub struct PlannedStudent {
+    /// The roster entry.
+    pub student: RosterStudent,
+    /// The relationship (already validated).
+    pub relationship: Relationship,
+    /// What the civil registry said.
+    pub registry: RegistryOutcome,
+    /// The field path prefix for errors, e.g. `students[1]`.
+    pub path: String,
+}
+
+/// A submission that passed every check that needs no storage.
+#[derive(Debug, Clone)]
+pub struct SubmitPlan {
+    /// The verified address that owns the applications.
+    pub owner: String,
+    /// The parent, normalised.
+    pub parent: Parent,
+    /// The students.
+    pub students: Vec<PlannedStudent>,
+    /// The signature.
+    pub signature: SignatureBlob,
+    /// Applications carried over from the previous system, which did not enforce the
+    /// e-mail and two-account rules: skip those checks (the flags still show the breach).
+    /// Only the demo and imports set this; the HTTP API never does.
+    pub legacy_import: bool,
+}
+
+/// A message waiting in, or sent from, the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxMail {
+    /// Row id.
+    pub id: i64,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// Recipient.
+    pub to: String,
+    /// `verification_code`, `approved`, `returned`.
+    pub kind: String,
+    /// Subject line.
+    pub subject: String,
+    /// Text body.
+    pub body: String,
+    /// When it was queued.
+    pub created_at: String,
+    /// When it was delivered, if it was.
+    pub sent_at: Option<String>,
+}
+
+/// A roster line of `import-roster`.
+#[derive(Debug, Clone)]
+pub struct RosterRow {
+    /// School code.
+    pub school_code: String,
+    /// School name.
+    pub school_name: String,
+    /// Class id.
+    pub class_id: String,
+    /// Class name.
+    pub class_name: String,
+    /// Level.
+    pub school_level: SchoolLevel,
+    /// Student's ID number.
+    pub student_id: String,
+    /// Student's name.
+    pub student_name: String,
+}
+
+/// A staff line of `import-staff`.
+#[derive(Debug, Clone)]
+pub struct StaffRow {
+    /// Login.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// School.
+    pub school_code: String,
+    /// argon2 hash of the password.
+    pub password_hash: String,
+    /// Homeroom classes (teachers).
+    pub class_ids: Vec<String>,
+}
+
+/// The storage interface of the binding service.
+pub trait Store: Send + Sync + 'static {
+    // ---- staff and sessions
+    /// A staff member by login.
+    fn staff_by_username(&self, username: &str) -> ApiResult<Option<StaffRecord>>;
+    /// A staff member by id.
+    fn staff_by_id(&self, id: &str) -> ApiResult<Option<StaffRecord>>;
+    /// Records a failed login; locks the account until `lock_until` when given.
+    fn note_login_failure(&self, staff_id: &str, lock_until: Option<i64>) -> ApiResult<u32>;
+    /// Clears the failure count after a successful login.
+    fn note_login_success(&self, staff_id: &str) -> ApiResult<()>;
+    /// Stores a session (by the token's hash).
+    fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()>;
+    /// The subject of a live session.
+    fn session(&self, token_hash: &str, now: i64) -> ApiResult<Option<SessionSubject>>;
+    /// Ends a session.
+    fn delete_session(&self, token_hash: &str) -> ApiResult<()>;
+
+    // ---- review
+    /// Applications in scope changed after `since`, oldest change first.
+    fn changes(&self, scope: &Scope, since: i64, limit: u32) -> ApiResult<ChangesPage>;
+    /// One application with its school and class (for the scope check).
+    fn application(&self, id: &str) -> ApiResult<Option<(Application, String, String)>>;
+    /// A signature PNG, if some application in scope uses it.
+    fn signature_png(&self, sha256: &str, scope: &Scope) -> ApiResult<Option<Vec<u8>>>;
+    /// Applies decisions in order, each in its own transaction; one item's failure does
+    /// not stop the others.
+    fn decide(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        items: &[BatchDecisionItem],
+        now: Timestamp,
+    ) -> ApiResult<Vec<BatchDecisionResult>>;
+
+    // ---- parent
+    /// Stores a verification code, refusing with the seconds to wait when the address
+    /// is over its hourly limit (`per_hour`, `None` for no limit).
+    fn put_code(
+        &self,
+        address: &str,
+        channel: &str,
+        code_hash: &str,
+        now: i64,
+        per_hour: Option<u32>,
+    ) -> ApiResult<Result<(), u64>>;
+    /// Consumes a code: true when it was valid, unused and unexpired.
+    fn take_code(&self, address: &str, code_hash: &str, now: i64) -> ApiResult<bool>;
+    /// Schools where a student with this number is enrolled at this level.
+    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>>;
+    /// A student of the roster.
+    fn roster_student(
+        &self,
+        id_number: &str,
+        school_code: &str,
+        level: SchoolLevel,
+    ) -> ApiResult<Option<RosterStudent>>;
+    /// Writes a validated submission (one application per student, one batch).
+    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Vec<Application>>;
+    /// A returned application, corrected, as a new version.
+    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Application>;
+    /// The parent's own applications.
+    fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>>;
+    /// Cancels one pending/returned application of the parent, or all of them.
+    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32>;
+
+    // ---- registry retries, mail, accounts
+    /// Pending applications whose registry check was unavailable: (id, parent, student).
+    fn registry_retry_candidates(&self, limit: u32) -> ApiResult<Vec<(String, String, String)>>;
+    /// Records a retried registry check's answer.
+    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> ApiResult<()>;
+    /// Queues a message on its own (a verification code).
+    fn queue(&self, message: &crate::mail::Message, now: Timestamp) -> ApiResult<()>;
+    /// Outbox messages, newest first.
+    fn outbox(&self, limit: u32, unsent_only: bool) -> ApiResult<Vec<OutboxMail>>;
+    /// Marks an outbox message sent (or failed with an error).
+    fn mark_mail(&self, id: i64, result: Result<(), String>, now: Timestamp) -> ApiResult<()>;
+    /// Parent accounts whose first password is not hashed yet: (e-mail, parent ID number).
+    fn accounts_without_password(&self, limit: u32) -> ApiResult<Vec<(String, String)>>;
+    /// Stores an account's first password hash.
+    fn set_account_password(&self, email: &str, hash: &str) -> ApiResult<()>;
+
+    // ---- data loading
+    /// Adds or updates roster lines.
+    fn import_roster(&self, rows: &[RosterRow]) -> ApiResult<usize>;
+    /// Adds or updates staff accounts.
+    fn import_staff(&self, rows: &[StaffRow]) -> ApiResult<usize>;
+    /// Adds registry facts: residents of Taipei and parent–child links.
+    fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> ApiResult<()>;
+    /// A setting (e.g. the built-in registry's availability).
+    fn setting(&self, key: &str) -> ApiResult<Option<String>>;
+    /// Sets a setting.
+    fn set_setting(&self, key: &str, value: &str) -> ApiResult<()>;
+    /// Whether a registry resident / link exists (for the built-in registry).
+    fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)>;
+    /// Liveness: the store answers.
+    fn ping(&self) -> ApiResult<()>;
+}
