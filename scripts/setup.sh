@@ -50,10 +50,19 @@ if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.
   exit 1
 fi
 
-# npm packages, exactly as locked; skipped when node_modules matches the lock file.
+# npm packages as locked; skipped when node_modules matches the lock file.
+# Not `npm ci`: with npm 11 (and omit-lockfile-registry-resolved, as on these machines)
+# the lock holds only this platform's build of the Tauri CLI, and `npm ci` refuses a lock
+# without the other platforms' optional packages. Every direct dependency is pinned
+# exactly, and we check that the install left the lock file as committed.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  say "npm ci (ui/)"
-  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+  say "npm install (ui/, as locked)"
+  lock_before=$(sha256sum ui/package-lock.json)
+  npm --prefix ui install --no-audit --no-fund --loglevel=error
+  if [ "$(sha256sum ui/package-lock.json)" != "$lock_before" ]; then
+    echo "npm changed ui/package-lock.json: the lock file is out of date with ui/package.json" >&2
+    exit 1
+  fi
 fi
 
 # tauri-driver, for the WebDriver end-to-end tests: built from crates.io into .tools/.
