@@ -257,7 +257,9 @@ fn staff_of(class: &DemoClass) -> Staff {
 fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
     let mut rng = Rng::new(20260901);
     // ---- roster: enough students for the applications asked for
-    let per_class = (applications / CLASSES.len()).clamp(8, 5000) + 4;
+    // About a third more students than applications, so every class keeps some students
+    // whose parents have not applied yet.
+    let per_class = (applications * 4 / 3 / CLASSES.len()).clamp(8, 20_000) + 4;
     let mut roster = Vec::new();
     let mut serial = 1_000_000u64;
     for c in CLASSES {
@@ -369,9 +371,12 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
     let class_of = |id: &str| CLASSES.iter().find(|c| c.id == id).unwrap_or(&CLASSES[0]);
     let mut made = 0usize;
     let generated = roster.len() - named.len();
+    // Walk the roster class by class in turn, so applications spread over all classes.
+    let order: Vec<usize> =
+        (0..per_class).flat_map(|k| (0..CLASSES.len()).map(move |c| c * per_class + k)).collect();
     let mut i = 0usize;
     while made < total.saturating_sub(8) && i < generated {
-        let row = &roster[i];
+        let row = &roster[order[i]];
         i += 1;
         t += step;
         parent_serial += 104_729;
@@ -402,7 +407,7 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
         // Siblings: now and then a parent applies for two students in one batch.
         let mut students = vec![(row.clone(), title)];
         if rng.below(12) == 0 && i < generated {
-            let sib = roster[i].clone();
+            let sib = roster[order[i]].clone();
             i += 1;
             students.push((sib, title));
         }

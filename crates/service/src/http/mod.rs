@@ -2,9 +2,9 @@
 //! validate input, call the store on the blocking pool, and shape answers.
 
 mod json;
-mod ops;
-mod parent;
-mod staff;
+pub(crate) mod ops;
+pub(crate) mod parent;
+pub(crate) mod staff;
 
 use crate::error::{ApiError, ApiResult};
 use crate::registry::Registry;

@@ -5,18 +5,22 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::OutboxMail;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use binddesk_domain::api::ErrorResponse;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the store answers")))]
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
     state.run(|s| s.ping()).await?;
     Ok("ok")
 }
 
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", responses((status = 200, description = "this document")))]
 pub async fn openapi() -> ApiResult<axum::Json<serde_json::Value>> {
     Ok(axum::Json(crate::openapi::document()))
 }
 
+#[utoipa::path(get, path = "/api/v1/dev/outbox", tag = "operations", description = "Demo mode only: the messages the service would have sent, newest first.", responses((status = 200), (status = 404, body = ErrorResponse)))]
 pub async fn dev_outbox(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,

@@ -9,6 +9,7 @@ use crate::signature::parse_signature;
 use crate::store::{PlannedStudent, SessionSubject, SubmitPlan};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use binddesk_domain::api::ErrorResponse;
 use binddesk_domain::api::{
     ApplicationList, CodeRequest, Parent, ParentSessionRequest, ParentSessionResponse, ResubmitRequest,
     StudentChoice, StudentVerifyRequest, StudentVerifyResponse, SubmitRequest,
@@ -196,6 +197,7 @@ async fn build_plan(
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/parent/codes", tag = "parent", request_body = CodeRequest, responses((status = 202), (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
 pub async fn request_code(
     State(state): State<AppState>,
     Json(req): Json<CodeRequest>,
@@ -226,6 +228,7 @@ pub async fn request_code(
     Ok(StatusCode::ACCEPTED)
 }
 
+#[utoipa::path(post, path = "/api/v1/parent/session", tag = "parent", request_body = ParentSessionRequest, responses((status = 200, body = ParentSessionResponse), (status = 401, body = ErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<ParentSessionRequest>,
@@ -247,6 +250,7 @@ pub async fn login(
     Ok(Json(ParentSessionResponse { token, expires_at }))
 }
 
+#[utoipa::path(post, path = "/api/v1/parent/students/verify", tag = "parent", security(("bearer" = [])), request_body = StudentVerifyRequest, responses((status = 200, body = StudentVerifyResponse), (status = 422, body = ErrorResponse)))]
 pub async fn verify_student(
     State(state): State<AppState>,
     _auth: ParentAuth,
@@ -259,6 +263,7 @@ pub async fn verify_student(
     Ok(Json(StudentVerifyResponse { schools }))
 }
 
+#[utoipa::path(post, path = "/api/v1/parent/applications", tag = "parent", security(("bearer" = [])), request_body = SubmitRequest, responses((status = 201, body = ApplicationList), (status = 413, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn submit(
     State(state): State<AppState>,
     auth: ParentAuth,
@@ -274,11 +279,13 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(ApplicationList { applications })))
 }
 
+#[utoipa::path(get, path = "/api/v1/parent/applications", tag = "parent", security(("bearer" = [])), responses((status = 200, body = ApplicationList)))]
 pub async fn list(State(state): State<AppState>, auth: ParentAuth) -> ApiResult<Json<ApplicationList>> {
     let applications = state.run(move |s| s.parent_applications(&auth.address)).await?;
     Ok(Json(ApplicationList { applications }))
 }
 
+#[utoipa::path(put, path = "/api/v1/parent/applications/{id}", tag = "parent", security(("bearer" = [])), params(("id" = String, Path)), request_body = ResubmitRequest, responses((status = 200, body = binddesk_domain::api::Application), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn resubmit(
     State(state): State<AppState>,
     auth: ParentAuth,
@@ -315,6 +322,7 @@ fn strip_empty_prefix(e: ApiError) -> ApiError {
     }
 }
 
+#[utoipa::path(delete, path = "/api/v1/parent/applications/{id}", tag = "parent", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 204), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn cancel_one(
     State(state): State<AppState>,
     auth: ParentAuth,
@@ -324,11 +332,13 @@ pub async fn cancel_one(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/v1/parent/applications", tag = "parent", security(("bearer" = [])), responses((status = 204)))]
 pub async fn cancel_all(State(state): State<AppState>, auth: ParentAuth) -> ApiResult<StatusCode> {
     state.run(move |s| s.cancel(&auth.address, None, chrono::Utc::now())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/parent/applications/{id}/form.pdf", tag = "parent", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorResponse), (status = 501, body = ErrorResponse)))]
 pub async fn form_pdf(
     State(state): State<AppState>,
     auth: ParentAuth,

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use binddesk_domain::BatchOutcome;
+use binddesk_domain::api::ErrorResponse;
 use binddesk_domain::api::{
     Application, BatchDecisionItem, BatchDecisionRequest, BatchDecisionResponse, ChangesPage,
     DecisionRequest, SessionRequest, SessionResponse,
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 /// The most decisions one batch may carry.
 pub const MAX_BATCH: usize = 1000;
 
+#[utoipa::path(post, path = "/api/v1/session", tag = "staff", request_body = SessionRequest, responses((status = 200, body = SessionResponse), (status = 400, body = ErrorResponse), (status = 401, description = "wrong username or password", body = ErrorResponse), (status = 429, description = "locked after repeated failures (Retry-After)", body = ErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<SessionRequest>,
@@ -88,12 +90,14 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
 }
 
+#[utoipa::path(delete, path = "/api/v1/session", tag = "staff", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorResponse)))]
 pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
     let h = auth.token_hash;
     state.run(move |s| s.delete_session(&h)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/review/changes", tag = "review", security(("bearer" = [])), params(("since" = Option<i64>, Query, description = "cursor from an earlier answer; 0 for a full sync"), ("limit" = Option<u32>, Query, description = "1 to 2000, default 500")), responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)))]
 pub async fn changes(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -120,6 +124,7 @@ pub async fn changes(
     Ok(Json(state.run(move |s| s.changes(&scope, since, limit)).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/review/applications/{id}", tag = "review", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = Application), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
 pub async fn application(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -133,6 +138,7 @@ pub async fn application(
     Ok(Json(app))
 }
 
+#[utoipa::path(get, path = "/api/v1/signatures/{sha256}", tag = "review", security(("bearer" = [])), params(("sha256" = String, Path)), responses((status = 200, content_type = "image/png", description = "the PNG; immutable, with an ETag"), (status = 304), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
 pub async fn signature(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -170,6 +176,7 @@ fn check_decision_id(id: &str, path: &str) -> ApiResult<()> {
     Ok(())
 }
 
+#[utoipa::path(post, path = "/api/v1/review/applications/{id}/decision", tag = "review", security(("bearer" = [])), params(("id" = String, Path)), request_body = DecisionRequest, responses((status = 200, body = Application), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, description = "the version moved; `current` holds the application", body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn decision(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -221,6 +228,7 @@ fn refused_code(r: &binddesk_domain::api::BatchDecisionResult) -> &'static str {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/review/decisions", tag = "review", security(("bearer" = [])), request_body = BatchDecisionRequest, responses((status = 200, body = BatchDecisionResponse), (status = 422, body = ErrorResponse)))]
 pub async fn batch_decisions(
     State(state): State<AppState>,
     auth: StaffAuth,

@@ -1,0 +1,237 @@
+//! Starts the real `binddesk-service` binary on a free port with a store in a temporary
+//! folder, and talks to it over HTTP.
+
+#![allow(dead_code)]
+
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A temporary folder, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let p = std::env::temp_dir().join(format!("binddesk-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running service.
+pub struct Service {
+    pub child: Child,
+    pub base: String,
+    pub accounts: Vec<Value>,
+    pub db: PathBuf,
+    pub http: reqwest::Client,
+}
+
+impl Service {
+    /// Starts a demo service on a fresh store in `dir` (or reopens it).
+    pub fn start(dir: &TempDir, extra: &[&str]) -> Service {
+        let db = dir.0.join("service.sqlite");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_binddesk-service"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .args(["--registry-retry-secs", "1", "--demo-applications", "120"])
+            .args(extra)
+            .env("BINDDESK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start binddesk-service");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("the service printed its start-up line");
+        let v: Value = serde_json::from_str(&line).expect("start-up line is JSON");
+        let listen = v["listen"].as_str().expect("listen").to_string();
+        Service {
+            child,
+            base: format!("http://{listen}"),
+            accounts: v["accounts"].as_array().cloned().unwrap_or_default(),
+            db,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The demo password of a login.
+    pub fn password(&self, username: &str) -> String {
+        self.accounts
+            .iter()
+            .find(|a| a["username"] == username)
+            .and_then(|a| a["password"].as_str())
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+            .to_string()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Logs a demo staff member in; returns the token.
+    pub async fn login(&self, username: &str) -> String {
+        let (s, v) = self
+            .post(None, "/api/v1/session", json!({"username": username, "password": self.password(username)}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        let mut r = self.http.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let resp = r.send().await.expect("GET");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, token, path, Some(body)).await
+    }
+
+    /// A parent session for an address, with the code read from the demo outbox.
+    pub async fn parent_login(&self, email: &str) -> String {
+        let (s, _) =
+            self.post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": email})).await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let code = self.latest_code(email).await;
+        let (s, v) = self.post(None, "/api/v1/parent/session", json!({"address": email, "code": code})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    /// The newest verification code sent to an address.
+    pub async fn latest_code(&self, address: &str) -> String {
+        let (_, v) = self.get(None, "/api/v1/dev/outbox").await;
+        let msg = v["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .find(|m| m["to"] == address && m["kind"] == "verification_code")
+            .expect("a code message");
+        let body = msg["body"].as_str().expect("body");
+        body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_string()
+    }
+
+    /// Full change feed for a token.
+    pub async fn all_changes(&self, token: &str) -> Vec<Value> {
+        let mut since = 0;
+        let mut out = Vec::new();
+        loop {
+            let (s, v) =
+                self.get(Some(token), &format!("/api/v1/review/changes?since={since}&limit=2000")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            out.extend(v["items"].as_array().expect("items").iter().cloned());
+            since = v["next_cursor"].as_i64().expect("cursor");
+            if !v["has_more"].as_bool().expect("has_more") {
+                return out;
+            }
+        }
+    }
+
+    /// Stops the service with SIGTERM and returns whether it exited cleanly.
+    pub fn stop(mut self) -> bool {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..200 {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        false
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A signature PNG (600×200, a few strokes), base64.
+pub fn signature_b64(seed: u8) -> String {
+    let mut img = image::RgbaImage::from_pixel(600, 200, image::Rgba([255, 255, 255, 255]));
+    for x in 40..560u32 {
+        let y = 100 + ((x as f32 / (20.0 + f32::from(seed))).sin() * 40.0) as i32;
+        for dy in -2..=2 {
+            img.put_pixel(x, (y + dy) as u32, image::Rgba([20, 20, 60, 255]));
+        }
+    }
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// The roster's students of a class that have no application yet, as (id, name).
+pub fn roster_students_without_application(db: &PathBuf, class_id: &str, n: usize) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).expect("open store");
+    let mut st = conn
+        .prepare(
+            "SELECT id_number, name FROM students s WHERE class_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.student_id = s.id_number) ORDER BY id_number LIMIT ?2",
+        )
+        .expect("prepare");
+    st.query_map(rusqlite::params![class_id, n as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows")
+}
+
+/// A valid national ID made from a serial number.
+pub fn id(second: char, n: u64) -> String {
+    binddesk_service::demo::make_id('A', second, n)
+}
+
+/// A submission body for one or more students of the demo school.
+pub fn submission(parent_name: &str, parent_id: &str, email: &str, students: &[(&str, &str)]) -> Value {
+    json!({
+        "parent": {"name": parent_name, "id_number": parent_id, "email": email, "phone": "0912-345-678"},
+        "students": students.iter().map(|(sid, title)| json!({
+            "id_number": sid, "school_level": "senior_high", "school_code": "383401",
+            "relationship": {"kind": if *title == "father" || *title == "mother" { "legal_representative" } else { "guardian" }, "title": title}
+        })).collect::<Vec<_>>(),
+        "consent": true,
+        "signature_png": signature_b64(3),
+    })
+}
