@@ -15,5 +15,22 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   exit 1
 fi
 
-# The binding service is not built yet (issue 3): until then the app opens alone.
-exec target/debug/binddesk
+# The service prints one JSON line first: where it listens and the demo logins.
+mkdir -p target
+startup=$(mktemp)
+target/debug/binddesk-service serve --demo --listen 127.0.0.1:0 >"$startup" 2>target/binddesk-service.log &
+service_pid=$!
+trap 'kill "$service_pid" 2>/dev/null || true; rm -f "$startup"' EXIT
+for _ in $(seq 1 200); do
+  [ -s "$startup" ] && break
+  kill -0 "$service_pid" 2>/dev/null || { echo "the service did not start; see target/binddesk-service.log" >&2; exit 1; }
+  sleep 0.05
+done
+line=$(head -n 1 "$startup")
+listen=$(node -p 'JSON.parse(process.argv[1]).listen' "$line")
+echo "Binding service (demo) at http://$listen — its log: target/binddesk-service.log"
+echo "Demo logins:"
+node -e 'for (const a of JSON.parse(process.argv[1]).accounts)
+  console.log(`  ${a.username.padEnd(16)} ${a.password}  ${a.role === "admin" ? "admin of " + a.school : a.classes.join(", ")}`)' "$line"
+
+BINDDESK_SERVICE_URL="http://$listen" target/debug/binddesk

@@ -11,21 +11,37 @@ use support::*;
 
 const TITLE: &str = "綁定審核台 BindDesk";
 
-/// `scripts/run.sh` (the README's first command) opens a window titled BindDesk's name,
-/// and the window shows the app's header.
+/// `scripts/run.sh` (the README's first command) starts the demo service on a free
+/// port and opens a window titled BindDesk's name that shows the app's header.
 #[test]
 fn run_command_opens_the_app_window() {
     let display = Display::start();
-    let _run = ProcessGuard::spawn(
+    let mut run = ProcessGuard::spawn(
         "scripts/run.sh",
         Command::new("bash")
             .arg(repo_root().join("scripts/run.sh"))
             .env("DISPLAY", &display.name)
             // The test command has already done the setup and the build.
-            .env("BINDDESK_SKIP_SETUP", "1")
-            .stdout(Stdio::null())
+            .env("BINDDESK_SKIP_BUILD", "1")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null()),
     );
+    let stdout = run.child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let address = loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("run.sh announces the service");
+        if let Some(rest) = line.strip_prefix("Binding service (demo) at http://") {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    let health = http_get(&address, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200") && health.ends_with("ok"), "{health}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if display.window_titles().iter().any(|t| t == TITLE) {
@@ -38,6 +54,16 @@ fn run_command_opens_the_app_window() {
     std::thread::sleep(Duration::from_secs(2));
     let png = display.screenshot(&screenshot_dir().join("run-command-window.png"));
     assert_shows_header(&png);
+}
+
+/// A plain HTTP/1.1 GET over loopback, answered in full.
+fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(address).expect("connect to the service");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
 }
 
 /// The real app, driven over WebDriver: the document title and the header's heading.

@@ -13,11 +13,18 @@ struct AppInfo {
     name_zh_tw: &'static str,
     name_en: &'static str,
     version: &'static str,
+    /// The binding service the app was started against (scripts/run.sh sets it).
+    service_url: Option<String>,
 }
 
 #[tauri::command]
 fn app_info() -> AppInfo {
-    AppInfo { name_zh_tw: "綁定審核台", name_en: "BindDesk", version: env!("CARGO_PKG_VERSION") }
+    AppInfo {
+        name_zh_tw: "綁定審核台",
+        name_en: "BindDesk",
+        version: env!("CARGO_PKG_VERSION"),
+        service_url: std::env::var("BINDDESK_SERVICE_URL").ok(),
+    }
 }
 
 fn main() {

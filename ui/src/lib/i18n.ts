@@ -9,6 +9,7 @@ export const messages = {
   appSubtitle: { "zh-TW": "親子綁定申請審核", en: "Parent–child binding review" },
   notConnected: { "zh-TW": "尚未連線到綁定服務", en: "Not connected to the binding service" },
   language: { "zh-TW": "語言", en: "Language" },
+  service: { "zh-TW": "綁定服務", en: "Binding service" },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 export type MessageKey = keyof typeof messages;
