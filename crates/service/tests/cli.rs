@@ -1,0 +1,225 @@
+//! The command line beyond `serve --demo`: importing a roster and staff into a new store,
+//! serving it, logging in as an imported teacher; expired sessions; and mail delivered
+//! over SMTP to a minimal SMTP server in the test (no real one can run here).
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_binddesk-service"))
+}
+
+/// Starts `serve` (not demo) on a store; returns the child and the base URL.
+fn serve(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra)
+        .env("BINDDESK_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("line");
+    let v: Value = serde_json::from_str(&line).expect("json");
+    assert_eq!(v["accounts"], json!([]), "no demo logins outside demo mode");
+    (child, format!("http://{}", v["listen"].as_str().expect("listen")))
+}
+
+#[tokio::test]
+async fn imported_roster_and_staff_can_log_in_and_review() {
+    let dir = TempDir::new();
+    let db = dir.0.join("school.sqlite");
+    let roster = dir.0.join("roster.csv");
+    std::fs::write(
+        &roster,
+        "school_code,school_name,class_id,class_name,school_level,student_id,student_name\n\
+         383401,臺北市私立日曜學校,383401-201,資訊二忠,senior_high,a123456789,陳曉明\n\
+         383401,臺北市私立日曜學校,383401-202,商經二孝,senior_high,YA94423433,吳大寶\n",
+    )
+    .unwrap();
+    let out = bin().args(["import-roster"]).arg(&roster).arg("--db").arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 2 roster lines");
+
+    let staff = dir.0.join("staff.csv");
+    std::fs::write(
+        &staff,
+        "username,name,role,school_code,password,class_ids\n\
+         zhang,張文彬,teacher,383401,long-enough-1,383401-201\n\
+         office,註冊組,admin,383401,long-enough-2,\n",
+    )
+    .unwrap();
+    let out = bin().args(["import-staff"]).arg(&staff).arg("--db").arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Bad files are refused with a line number, and change nothing.
+    let bad = dir.0.join("bad.csv");
+    std::fs::write(&bad, "school_code,school_name,class_id,class_name,school_level,student_id,student_name\n383401,x,c,c,senior_high,A123456788,x\n").unwrap();
+    let out = bin().args(["import-roster"]).arg(&bad).arg("--db").arg(&db).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2: student_id"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&bad, "username,name,role\nx,y,teacher\n").unwrap();
+    let out = bin().args(["import-staff"]).arg(&bad).arg("--db").arg(&db).output().unwrap();
+    assert!(!out.status.success());
+
+    let (mut child, base) = serve(&db, &[]);
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "zhang", "password": "long-enough-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["staff"]["role"], "teacher");
+    assert_eq!(v["staff"]["classes"], json!([{"id": "383401-201", "name": "資訊二忠"}]));
+    let v: Value = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "office", "password": "long-enough-2"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["staff"]["classes"].as_array().unwrap().len(),
+        2,
+        "an administrator's classes: the whole school"
+    );
+    // Outside demo mode the dev endpoints do not exist.
+    let r = http.get(format!("{base}/api/v1/dev/outbox")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn expired_sessions_are_refused() {
+    let dir = TempDir::new();
+    let svc = Service::start(&dir, &["--staff-session-minutes", "0"]);
+    let (s, v) = svc
+        .post(None, "/api/v1/session", json!({"username": "t.info2", "password": svc.password("t.info2")}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let token = v["token"].as_str().unwrap();
+    let (s, v) = svc.get(Some(token), "/api/v1/review/changes").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "invalid_token");
+}
+
+/// A minimal SMTP server: accepts every message and hands each DATA section over.
+fn fake_smtp() -> (u16, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut w = stream.try_clone().unwrap();
+                let mut r = BufReader::new(stream);
+                let _ = w.write_all(b"220 test ESMTP\r\n");
+                let mut line = String::new();
+                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        let _ = w.write_all(b"250-test\r\n250 8BITMIME\r\n");
+                    } else if cmd == "DATA" {
+                        let _ = w.write_all(b"354 go on\r\n");
+                        let mut data = String::new();
+                        let mut l = String::new();
+                        while r.read_line(&mut l).map(|n| n > 0).unwrap_or(false) {
+                            if l == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&l);
+                            l.clear();
+                        }
+                        let _ = tx.send(data);
+                        let _ = w.write_all(b"250 queued\r\n");
+                    } else if cmd == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n");
+                        break;
+                    } else {
+                        let _ = w.write_all(b"250 ok\r\n");
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+/// The text of a message's body, whichever transfer encoding lettre chose.
+fn decoded_body(data: &str) -> String {
+    use base64::Engine;
+    let (head, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
+    let head = head.to_ascii_lowercase();
+    if head.contains("content-transfer-encoding: base64") {
+        let b: String = body.split_whitespace().collect();
+        String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default())
+            .into_owned()
+    } else {
+        body.replace("=\r\n", "")
+    }
+}
+
+#[tokio::test]
+async fn notices_are_delivered_over_smtp_when_configured() {
+    let (port, mails) = fake_smtp();
+    let dir = TempDir::new();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let svc = Service::start(&dir, &["--smtp-url", &url]);
+    let (s, _) = svc
+        .post(
+            None,
+            "/api/v1/parent/codes",
+            json!({"channel": "email", "address": "smtp.test@example.com.tw"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let code = svc.latest_code("smtp.test@example.com.tw").await;
+    // The demo's own notices go out first; wait for the code's message.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let data = mails.recv_timeout(Duration::from_secs(30)).expect("a message over SMTP");
+        if data.contains("smtp.test@example.com.tw") {
+            assert!(decoded_body(&data).contains(&code), "the code is not in the message: {data}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the code's message never came");
+    }
+    // The outbox marks it sent.
+    for _ in 0..50 {
+        let (_, v) = svc.get(None, "/api/v1/dev/outbox").await;
+        let m = v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["to"] == "smtp.test@example.com.tw")
+            .cloned()
+            .unwrap();
+        if !m["sent_at"].is_null() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the outbox never marked the message sent");
+}
