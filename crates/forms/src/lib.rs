@@ -1,1 +1,557 @@
-//! The application form (申請書) as PDF. Not built yet: see issue 5.
+//! # binddesk-forms
+//!
+//! The application form (申請書) of a parent–child binding, as an A4 PDF: one form, or
+//! a batch of many in one file. Parents download it from the service ("下載留存");
+//! staff print it from the desktop app. Same input, same document.
+//!
+//! - [`fonts`]: finds a kai-style CJK TrueType font on the machine (標楷體, TW-Kai, AR PL
+//!   UKai; a configured file first) and falls back glyph by glyph to further fonts, so rare
+//!   name characters (CJK Extension B) still print. A character no font has is drawn as
+//!   its code point (〔U+XXXXX〕) and reported in [`Rendered::missing`], never dropped.
+//! - [`layout`]: Chinese line breaking with the punctuation rules.
+//! - [`Renderer`]: parses the fonts once; [`Renderer::render`] draws forms with
+//!   printpdf, embeds subset fonts, stores an identical signature once per file, reports
+//!   progress after each form and stops when the caller says so.
+//!
+//! Signature PNGs are untrusted bytes: they are size-checked and decoded by the `image`
+//! crate under limits before they reach the PDF.
+
+pub mod fonts;
+pub mod layout;
+
+use binddesk_domain::api::Application;
+use binddesk_domain::{HistoryAction, Labelled, Status, mask_id_str, mask_phone};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use fonts::FontSet;
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectId, XObjectTransform,
+};
+use std::collections::HashMap;
+use std::io::Cursor;
+
+/// Why a form could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// No CJK font was found on the machine.
+    #[error(
+        "no CJK font found: install fonts-cns11643-kai (Debian/Ubuntu) or set {} to a TrueType font",
+        fonts::FONT_ENV
+    )]
+    NoFont,
+    /// The first font found does not parse.
+    #[error("the font {0} could not be read")]
+    FontUnreadable(String),
+    /// The signature is not a usable PNG.
+    #[error("the signature of application {application_id} is not usable: {reason}")]
+    Signature {
+        /// Which application.
+        application_id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The caller asked to stop.
+    #[error("printing was cancelled")]
+    Cancelled,
+}
+
+/// The largest signature PNG accepted.
+pub const MAX_SIGNATURE_BYTES: usize = 1024 * 1024;
+/// The largest signature side accepted, in pixels.
+pub const MAX_SIGNATURE_SIDE: u32 = 4000;
+
+/// One form's input.
+#[derive(Debug, Clone, Copy)]
+pub struct FormInput<'a> {
+    /// The application.
+    pub application: &'a Application,
+    /// The signature PNG, if it is at hand.
+    pub signature_png: Option<&'a [u8]>,
+    /// The school's name (the application carries only its code).
+    pub school_name: Option<&'a str>,
+}
+
+/// How to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Show full ID numbers and phone numbers instead of the masked forms.
+    pub reveal: bool,
+    /// The time printed in the footer.
+    pub printed_at: DateTime<Utc>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { reveal: false, printed_at: Utc::now() }
+    }
+}
+
+/// A character that no font could draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingGlyph {
+    /// The application.
+    pub application_id: String,
+    /// The field, e.g. `student.name`.
+    pub field: String,
+    /// The character.
+    pub character: char,
+}
+
+/// A finished PDF.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// Pages (one per form).
+    pub pages: usize,
+    /// Characters no font had, drawn as their code points.
+    pub missing: Vec<MissingGlyph>,
+}
+
+/// Progress of a batch, reported after each form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Forms laid out so far.
+    pub done: usize,
+    /// Forms in the batch.
+    pub total: usize,
+}
+
+/// Draws forms; holds the parsed fonts, so make one and keep it.
+pub struct Renderer {
+    fonts: FontSet,
+}
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 48.0;
+const INK: (f32, f32, f32) = (0.08, 0.08, 0.1);
+const GREY: (f32, f32, f32) = (0.4, 0.42, 0.46);
+const ACCENT: (f32, f32, f32) = (0.12, 0.31, 0.47);
+
+/// Taipei time, the time on every form.
+fn taipei(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    // UTC+8 is a valid fixed offset; the fallback is never taken.
+    t.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("zero offset")))
+}
+
+/// `民國115年9月1日 16:00`, as Taiwanese forms write dates.
+pub fn tw_datetime(t: DateTime<Utc>) -> String {
+    let l = taipei(t);
+    format!("民國{}年{}月{}日 {}", l.year() - 1911, l.month(), l.day(), l.format("%H:%M"))
+}
+
+/// The personal-data statement, in the project's own words.
+pub const CONSENT_ZH: &str = "本人為學生之法定代理人或監護人，申請臺北市校園單一身分驗證親子帳號，以使用教育局之親師生E化服務（如繳費、到離校通知及請假）。本人同意學校與教育局為審核申請、建立帳號及通知結果，蒐集、處理及利用本申請書所載之學生與家長個人資料（姓名、稱謂、身分證或居留證號碼、電子郵件及電話）。學校將核對校務系統資料，以電子郵件通知結果；通過後，所填電子郵件即為帳號。本人以電子簽名確認資料正確，並同意上述條款。";
+/// Its English summary.
+pub const CONSENT_EN: &str = "I am the student's legal representative or guardian and apply for a Taipei single sign-on parent account for the education e-services. I agree that the school and the Department of Education collect, process and use the personal data in this form to review the application, create and manage the account, and notify me of the result by e-mail; the e-mail given becomes the login. My electronic signature below confirms that the data are correct.";
+
+struct Doc<'r> {
+    doc: PdfDocument,
+    fonts: &'r FontSet,
+    font_ids: Vec<Option<FontId>>,
+    images: HashMap<String, (XObjectId, u32, u32)>,
+    missing: Vec<MissingGlyph>,
+}
+
+/// One run of text in one font; `None` for a character no font has.
+struct Run {
+    font: Option<usize>,
+    text: String,
+    width_em: f32,
+}
+
+impl<'r> Doc<'r> {
+    fn font_id(&mut self, index: usize) -> Option<FontId> {
+        if self.font_ids.len() <= index {
+            self.font_ids.resize(index + 1, None);
+        }
+        if self.font_ids[index].is_none() {
+            let f = self.fonts.font(index)?;
+            self.font_ids[index] = Some(self.doc.add_font(f));
+        }
+        self.font_ids[index].clone()
+    }
+
+    fn runs(&self, s: &str) -> Vec<Run> {
+        let mut runs: Vec<Run> = Vec::new();
+        for c in s.chars() {
+            let (font, text, w) = match self.fonts.resolve(c) {
+                Some((i, w)) => (Some(i), c.to_string(), w),
+                None => {
+                    let code = format!("〔U+{:04X}〕", u32::from(c));
+                    let w = code.chars().map(|c| self.fonts.resolve(c).map_or(0.6, |r| r.1)).sum();
+                    (None, code, w)
+                }
+            };
+            match runs.last_mut() {
+                Some(r) if r.font == font && font.is_some() => {
+                    r.text.push_str(&text);
+                    r.width_em += w;
+                }
+                _ => runs.push(Run { font, text, width_em: w }),
+            }
+        }
+        runs
+    }
+
+    fn width(&self, s: &str, size: f32) -> f32 {
+        self.runs(s).iter().map(|r| r.width_em).sum::<f32>() * size
+    }
+
+    /// Draws one line of text at (x, y) (baseline), recording characters no font has.
+    fn text(&mut self, ops: &mut Vec<Op>, app_id: &str, field: &str, x: f32, y: f32, size: f32, color: (f32, f32, f32), s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        for c in s.chars() {
+            if self.fonts.resolve(c).is_none() {
+                self.missing.push(MissingGlyph { application_id: app_id.to_string(), field: field.to_string(), character: c });
+            }
+        }
+        ops.push(Op::SetFillColor { col: rgb(color) });
+        ops.push(Op::StartTextSection);
+        ops.push(Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } });
+        for run in self.runs(s) {
+            // A character no font has is written out as its code point in the primary font.
+            let Some(id) = self.font_id(run.font.unwrap_or(0)) else { continue };
+            ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(size) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(run.text)] });
+        }
+        ops.push(Op::EndTextSection);
+    }
+
+    /// Draws a value in a box `width` wide: shrinks it down to 8 pt, then wraps. Returns
+    /// the height used.
+    #[allow(clippy::too_many_arguments)]
+    fn fitted(&mut self, ops: &mut Vec<Op>, app_id: &str, field: &str, x: f32, top: f32, width: f32, size: f32, s: &str) -> f32 {
+        let mut size = size;
+        while size > 8.0 && self.width(s, size) > width {
+            size -= 0.5;
+        }
+        let lines = if self.width(s, size) > width {
+            let measure = |t: &str| self.width(t, size);
+            layout::wrap(s, width, &measure)
+        } else {
+            vec![s.to_string()]
+        };
+        let lh = size * 1.3;
+        for (i, line) in lines.iter().enumerate() {
+            self.text(ops, app_id, field, x, top - size - lh * i as f32, size, INK, line);
+        }
+        lh * lines.len() as f32
+    }
+
+    /// A decoded signature as an image XObject, stored once per document by content.
+    fn signature(&mut self, app_id: &str, png: &[u8]) -> Result<(XObjectId, u32, u32), FormError> {
+        let key = sha_key(png);
+        if let Some(found) = self.images.get(&key) {
+            return Ok(found.clone());
+        }
+        let bad = |reason: String| FormError::Signature { application_id: app_id.to_string(), reason };
+        if png.len() > MAX_SIGNATURE_BYTES {
+            return Err(bad("over 1 MiB".into()));
+        }
+        let mut reader = image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png);
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_SIGNATURE_SIDE);
+        limits.max_image_height = Some(MAX_SIGNATURE_SIDE);
+        limits.max_alloc = Some(64 * 1024 * 1024);
+        reader.limits(limits);
+        let img = reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8();
+        let (w, h) = img.dimensions();
+        // Ink on white, as grey levels: the form prints in black and white anyway, and a
+        // grey image is a third the size of a colour one.
+        let grey: Vec<u8> = img
+            .pixels()
+            .map(|p| {
+                let a = f32::from(p.0[3]) / 255.0;
+                let l = 0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2]);
+                (l * a + 255.0 * (1.0 - a)).round() as u8
+            })
+            .collect();
+        let raw = RawImage {
+            pixels: RawImageData::U8(grey),
+            width: w as usize,
+            height: h as usize,
+            data_format: RawImageFormat::R8,
+            tag: Vec::new(),
+        };
+        let id = self.doc.add_image(&raw);
+        self.images.insert(key, (id.clone(), w, h));
+        Ok((id, w, h))
+    }
+}
+
+/// A cheap content key for deduplicating identical signature bytes within one file.
+fn sha_key(bytes: &[u8]) -> String {
+    // FNV-1a over the bytes plus the length: collisions between two real signatures of
+    // one batch are not a practical concern, and no hashing crate is needed.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}-{}", bytes.len())
+}
+
+fn rgb((r, g, b): (f32, f32, f32)) -> Color {
+    Color::Rgb(Rgb { r, g, b, icc_profile: None })
+}
+
+fn hline(ops: &mut Vec<Op>, x1: f32, x2: f32, y: f32, width: f32, color: (f32, f32, f32)) {
+    ops.push(Op::SetOutlineColor { col: rgb(color) });
+    ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+    ops.push(Op::DrawLine {
+        line: Line {
+            points: vec![
+                LinePoint { p: Point { x: Pt(x1), y: Pt(y) }, bezier: false },
+                LinePoint { p: Point { x: Pt(x2), y: Pt(y) }, bezier: false },
+            ],
+            is_closed: false,
+        },
+    });
+}
+
+fn frame(ops: &mut Vec<Op>, x: f32, y: f32, w: f32, h: f32) {
+    ops.push(Op::SetOutlineColor { col: rgb(GREY) });
+    ops.push(Op::SetOutlineThickness { pt: Pt(0.6) });
+    ops.push(Op::DrawRectangle {
+        rectangle: Rect {
+            x: Pt(x),
+            y: Pt(y),
+            width: Pt(w),
+            height: Pt(h),
+            mode: Some(printpdf::PaintMode::Stroke),
+            winding_order: None,
+        },
+    });
+}
+
+/// What the status block says, from the application's state and history.
+pub fn status_lines(app: &Application) -> Vec<String> {
+    let last = |a: HistoryAction| app.history.iter().rev().find(|h| h.action == a);
+    let mut out = vec![format!("{}　{}", app.status.zh_tw(), app.status.en())];
+    match app.status {
+        Status::Pending => out.push("等待學校審核 Waiting for the school's review".into()),
+        Status::AutoApproved => {
+            let at = last(HistoryAction::AutoApproved).map(|h| tw_datetime(h.at)).unwrap_or_default();
+            out.push(format!("民政資料自動查驗通過，無需學校審核 Approved by the civil-registry check　{at}"));
+        }
+        Status::Approved => {
+            if let Some(h) = last(HistoryAction::Approved) {
+                out.push(format!("審核人 Approved by：{}　{}", h.actor, tw_datetime(h.at)));
+            }
+        }
+        Status::Returned => {
+            if let Some(h) = last(HistoryAction::Returned) {
+                out.push(format!("退回人 Returned by：{}　{}", h.actor, tw_datetime(h.at)));
+            }
+            out.push(format!("退回原因 Reason：{}", app.return_reason.clone().unwrap_or_default()));
+        }
+        Status::Cancelled => {
+            if let Some(h) = last(HistoryAction::Cancelled) {
+                out.push(format!("家長已註銷 Cancelled by the parent　{}", tw_datetime(h.at)));
+            }
+        }
+    }
+    out
+}
+
+impl Renderer {
+    /// A renderer with the fonts found on this machine.
+    pub fn discover() -> Result<Renderer, FormError> {
+        Ok(Renderer { fonts: FontSet::discover()? })
+    }
+
+    /// A renderer with these fonts.
+    pub fn with_fonts(fonts: FontSet) -> Renderer {
+        Renderer { fonts }
+    }
+
+    /// The fonts in use.
+    pub fn fonts(&self) -> &FontSet {
+        &self.fonts
+    }
+
+    /// One form.
+    pub fn render_one(&self, input: FormInput<'_>, opts: &RenderOptions) -> Result<Rendered, FormError> {
+        self.render(&[input], opts, &mut |_| true)
+    }
+
+    /// Many forms in one PDF, each on its own page. `progress` is called after each
+    /// form; returning `false` stops with [`FormError::Cancelled`].
+    pub fn render(
+        &self,
+        inputs: &[FormInput<'_>],
+        opts: &RenderOptions,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<Rendered, FormError> {
+        let mut doc = Doc {
+            doc: PdfDocument::new("臺北市校園單一身分驗證親子帳號申請書"),
+            fonts: &self.fonts,
+            font_ids: Vec::new(),
+            images: HashMap::new(),
+            missing: Vec::new(),
+        };
+        let total = inputs.len();
+        let mut pages = Vec::with_capacity(total);
+        for (i, input) in inputs.iter().enumerate() {
+            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), page_ops(&mut doc, input, opts, i + 1, total)?));
+            if !progress(Progress { done: i + 1, total }) {
+                return Err(FormError::Cancelled);
+            }
+        }
+        let missing = std::mem::take(&mut doc.missing);
+        let save = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
+        let pdf = doc.doc.with_pages(pages).save(&save, &mut Vec::new());
+        Ok(Rendered { pdf, pages: total, missing })
+    }
+}
+
+fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page: usize, pages: usize) -> Result<Vec<Op>, FormError> {
+    let app = input.application;
+    let id = app.id.as_str();
+    let mut ops = Vec::new();
+    let left = MARGIN;
+    let right = PAGE_W - MARGIN;
+    let width = right - left;
+    let mut y = PAGE_H - MARGIN;
+
+    // Title.
+    let title = "臺北市校園單一身分驗證親子帳號申請書";
+    let tw = doc.width(title, 19.0);
+    doc.text(&mut ops, id, "title", (PAGE_W - tw) / 2.0, y - 19.0, 19.0, INK, title);
+    let sub = "Application for a Taipei Parent–Child Single Sign-On Account";
+    let sw = doc.width(sub, 10.0);
+    doc.text(&mut ops, id, "title", (PAGE_W - sw) / 2.0, y - 35.0, 10.0, GREY, sub);
+    y -= 50.0;
+    hline(&mut ops, left, right, y, 1.2, ACCENT);
+    y -= 16.0;
+    let meta = format!("申請編號 No.：{}", app.id);
+    doc.fitted(&mut ops, id, "id", left, y + 10.0, width * 0.62, 9.0, &meta);
+    let sent = format!("送出日期 Submitted：{}", tw_datetime(app.submitted_at));
+    let w = doc.width(&sent, 9.0);
+    doc.text(&mut ops, id, "submitted_at", right - w, y, 9.0, GREY, &sent);
+    y -= 18.0;
+
+    // A two-column block of label/value pairs.
+    let section = |doc: &mut Doc<'_>, ops: &mut Vec<Op>, y: &mut f32, heading: &str, rows: &[(&str, String, &str)]| {
+        doc.text(ops, id, "heading", left, *y - 12.0, 12.0, ACCENT, heading);
+        *y -= 18.0;
+        hline(ops, left, right, *y, 0.5, GREY);
+        *y -= 4.0;
+        let col = width / 2.0;
+        for pair in rows.chunks(2) {
+            let mut used: f32 = 0.0;
+            for (k, (label, value, field)) in pair.iter().enumerate() {
+                let x = left + col * k as f32;
+                doc.text(ops, id, "label", x, *y - 9.0, 8.0, GREY, label);
+                let h = doc.fitted(ops, id, field, x, *y - 11.0, col - 12.0, 12.0, value);
+                used = used.max(h + 13.0);
+            }
+            *y -= used + 6.0;
+        }
+    };
+
+    let student = &app.student;
+    let school = input.school_name.map(str::to_string).unwrap_or_else(|| student.school_code.clone());
+    section(
+        doc,
+        &mut ops,
+        &mut y,
+        "學生資料　Student",
+        &[
+            ("姓名 Name", student.name.clone(), "student.name"),
+            ("身分證字號 ID number", shown_id(&student.id_number, opts.reveal), "student.id_number"),
+            ("學校 School", school, "school"),
+            ("學層 Level", format!("{}　{}", student.school_level.zh_tw(), student.school_level.en()), "student.school_level"),
+            ("班級 Class", student.class_name.clone(), "student.class_name"),
+        ],
+    );
+    let parent = &app.parent;
+    let rel = format!(
+        "{}／{}　{}, {}",
+        app.relationship.kind.zh_tw(),
+        app.relationship.title.zh_tw(),
+        app.relationship.kind.en(),
+        app.relationship.title.en()
+    );
+    section(
+        doc,
+        &mut ops,
+        &mut y,
+        "家長資料　Parent or guardian",
+        &[
+            ("姓名 Name", parent.name.clone(), "parent.name"),
+            ("與學生關係 Relationship", rel, "relationship"),
+            ("身分證／居留證號碼 ID number", shown_id(&parent.id_number, opts.reveal), "parent.id_number"),
+            ("行動電話 Phone", if opts.reveal { parent.phone.clone() } else { mask_phone(&parent.phone) }, "parent.phone"),
+            ("電子郵件（帳號）E-mail (the login)", parent.email.clone(), "parent.email"),
+        ],
+    );
+
+    // The statement.
+    doc.text(&mut ops, id, "heading", left, y - 12.0, 12.0, ACCENT, "個人資料使用聲明　Personal data statement");
+    y -= 18.0;
+    hline(&mut ops, left, right, y, 0.5, GREY);
+    y -= 4.0;
+    y -= doc.fitted(&mut ops, id, "consent", left, y, width, 10.0, CONSENT_ZH);
+    y -= 4.0;
+    y -= doc.fitted(&mut ops, id, "consent", left, y, width, 8.0, CONSENT_EN);
+    y -= 12.0;
+
+    // The signature, on white, with the signer and the date.
+    doc.text(&mut ops, id, "heading", left, y - 12.0, 12.0, ACCENT, "家長簽名　Signature");
+    y -= 18.0;
+    let (box_w, box_h) = (240.0, 80.0);
+    frame(&mut ops, left, y - box_h, box_w, box_h);
+    match input.signature_png {
+        Some(png) => {
+            let (img, w, h) = doc.signature(id, png)?;
+            let scale = ((box_w - 8.0) / w as f32).min((box_h - 8.0) / h as f32);
+            let (dw, dh) = (w as f32 * scale, h as f32 * scale);
+            ops.push(Op::UseXobject {
+                id: img,
+                transform: XObjectTransform {
+                    translate_x: Some(Pt(left + (box_w - dw) / 2.0)),
+                    translate_y: Some(Pt(y - box_h + (box_h - dh) / 2.0)),
+                    scale_x: Some(scale),
+                    scale_y: Some(scale),
+                    dpi: Some(72.0),
+                    ..Default::default()
+                },
+            });
+        }
+        None => doc.text(&mut ops, id, "signature", left + 10.0, y - 45.0, 10.0, GREY, "（簽名影像未附 Signature image not available）"),
+    }
+    let sx = left + box_w + 16.0;
+    doc.text(&mut ops, id, "label", sx, y - 14.0, 8.0, GREY, "簽署人 Signed by");
+    doc.fitted(&mut ops, id, "parent.name", sx, y - 16.0, right - sx, 12.0, &parent.name);
+    doc.text(&mut ops, id, "label", sx, y - 46.0, 8.0, GREY, "簽署日期 Date signed");
+    doc.text(&mut ops, id, "submitted_at", sx, y - 60.0, 11.0, INK, &tw_datetime(app.submitted_at));
+    y -= box_h + 18.0;
+
+    // Status.
+    doc.text(&mut ops, id, "heading", left, y - 12.0, 12.0, ACCENT, "審核狀態　Review status");
+    y -= 18.0;
+    hline(&mut ops, left, right, y, 0.5, GREY);
+    y -= 4.0;
+    for (i, line) in status_lines(app).iter().enumerate() {
+        let size = if i == 0 { 13.0 } else { 10.0 };
+        y -= doc.fitted(&mut ops, id, "status", left, y, width, size, line) + 2.0;
+    }
+
+    // Footer.
+    hline(&mut ops, left, right, MARGIN - 6.0, 0.5, GREY);
+    let footer = format!("第 {page} 頁，共 {pages} 頁　Page {page} of {pages}");
+    doc.text(&mut ops, id, "footer", left, MARGIN - 20.0, 8.0, GREY, &footer);
+    let printed = format!("列印時間 Printed：{}", tw_datetime(opts.printed_at));
+    let pw = doc.width(&printed, 8.0);
+    doc.text(&mut ops, id, "footer", right - pw, MARGIN - 20.0, 8.0, GREY, &printed);
+    Ok(ops)
+}
+
+fn shown_id(id: &str, reveal: bool) -> String {
+    if reveal { id.to_string() } else { mask_id_str(id) }
+}
