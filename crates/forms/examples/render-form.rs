@@ -17,11 +17,16 @@ fn main() -> ExitCode {
     };
     let run = || -> Result<(), String> {
         let json = std::fs::read_to_string(app_path).map_err(|e| format!("{app_path}: {e}"))?;
-        let app: binddesk_domain::api::Application = serde_json::from_str(&json).map_err(|e| format!("{app_path}: {e}"))?;
+        let app: binddesk_domain::api::Application =
+            serde_json::from_str(&json).map_err(|e| format!("{app_path}: {e}"))?;
         let png = std::fs::read(png_path).map_err(|e| format!("{png_path}: {e}"))?;
         let renderer = Renderer::discover().map_err(|e| e.to_string())?;
         let opts = RenderOptions { reveal: args.iter().any(|a| a == "--reveal"), ..RenderOptions::default() };
-        let input = FormInput { application: &app, signature_png: Some(&png), school_name: school.map(String::as_str) };
+        let input = FormInput {
+            application: &app,
+            signature_png: Some(&png),
+            school_name: school.map(String::as_str),
+        };
         let out = renderer.render_one(input, &opts).map_err(|e| e.to_string())?;
         std::fs::write(out_path, &out.pdf).map_err(|e| format!("{out_path}: {e}"))?;
         for m in &out.missing {

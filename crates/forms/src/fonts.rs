@@ -99,7 +99,8 @@ impl FontSet {
 
     /// A font set from these files (the ones that exist); the first must parse.
     pub fn from_sources(sources: impl IntoIterator<Item = FontSource>) -> Result<FontSet, FormError> {
-        let slots: Vec<FontSlot> = sources.into_iter().filter(|s| s.path.is_file()).map(FontSlot::new).collect();
+        let slots: Vec<FontSlot> =
+            sources.into_iter().filter(|s| s.path.is_file()).map(FontSlot::new).collect();
         let Some(first) = slots.first() else {
             return Err(FormError::NoFont);
         };

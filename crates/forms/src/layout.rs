@@ -66,9 +66,13 @@ pub fn wrap(text: &str, max_width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<St
             let first = piece.chars().next().unwrap_or(' ');
             let mut carry = String::new();
             if NO_START.contains(first) {
-                // Pull the last character down with the punctuation.
-                if let Some(last) = line.pop() {
-                    carry.push(last);
+                // Pull characters down with the punctuation until one that may start a
+                // line comes along (so "假）" + "。" moves "假）" down, not just "）").
+                while let Some(last) = line.pop() {
+                    carry.insert(0, last);
+                    if !NO_START.contains(last) {
+                        break;
+                    }
                 }
             }
             while let Some(last) = line.chars().last() {
@@ -114,6 +118,12 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_closing_punctuation_moves_down_together() {
+        let lines = wrap("一二三四）。五六", 5.0, &unit);
+        assert_eq!(lines, ["一二三", "四）。五六"]);
+    }
+
+    #[test]
     fn opening_punctuation_never_ends_a_line() {
         let lines = wrap("一二三「四五」", 4.0, &unit);
         assert_eq!(lines, ["一二三", "「四五」"]);
@@ -122,7 +132,10 @@ mod tests {
     #[test]
     fn latin_words_stay_whole() {
         let lines = wrap("信箱 annie.sun2@example.com.tw 為帳號", 12.0, &unit);
-        assert!(lines.iter().any(|l| l.contains("annie.sun2@example.com.tw")) || lines.iter().all(|l| unit(l) <= 12.0));
+        assert!(
+            lines.iter().any(|l| l.contains("annie.sun2@example.com.tw"))
+                || lines.iter().all(|l| unit(l) <= 12.0)
+        );
         let lines = wrap("the quick brown fox", 10.0, &unit);
         assert_eq!(lines, ["the quick", "brown fox"]);
     }
@@ -132,7 +145,11 @@ mod tests {
         let text = "本人同意學校為審核親子綁定申請之目的，蒐集、處理及利用本申請書所載之個人資料（含學生與家長之姓名、身分證字號、電子郵件及電話）。";
         for width in [3.0, 5.0, 8.0, 13.0, 40.0] {
             let lines = wrap(text, width, &unit);
-            assert!(lines.iter().all(|l| unit(l) <= width + 1.0), "{width}: {lines:?}");
+            assert!(lines.iter().all(|l| unit(l) <= width + 2.0), "{width}: {lines:?}");
+            assert!(
+                lines.iter().skip(1).all(|l| !l.starts_with(|c| NO_START.contains(c))),
+                "{width}: {lines:?}"
+            );
             assert_eq!(lines.concat(), text);
         }
     }

@@ -132,7 +132,9 @@ const ACCENT: (f32, f32, f32) = (0.12, 0.31, 0.47);
 /// Taipei time, the time on every form.
 fn taipei(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     // UTC+8 is a valid fixed offset; the fallback is never taken.
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("zero offset")))
+    t.with_timezone(
+        &FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("zero offset")),
+    )
 }
 
 /// `民國115年9月1日 16:00`, as Taiwanese forms write dates.
@@ -200,13 +202,27 @@ impl<'r> Doc<'r> {
     }
 
     /// Draws one line of text at (x, y) (baseline), recording characters no font has.
-    fn text(&mut self, ops: &mut Vec<Op>, app_id: &str, field: &str, x: f32, y: f32, size: f32, color: (f32, f32, f32), s: &str) {
+    fn text(
+        &mut self,
+        ops: &mut Vec<Op>,
+        app_id: &str,
+        field: &str,
+        x: f32,
+        y: f32,
+        size: f32,
+        color: (f32, f32, f32),
+        s: &str,
+    ) {
         if s.is_empty() {
             return;
         }
         for c in s.chars() {
             if self.fonts.resolve(c).is_none() {
-                self.missing.push(MissingGlyph { application_id: app_id.to_string(), field: field.to_string(), character: c });
+                self.missing.push(MissingGlyph {
+                    application_id: app_id.to_string(),
+                    field: field.to_string(),
+                    character: c,
+                });
             }
         }
         ops.push(Op::SetFillColor { col: rgb(color) });
@@ -224,7 +240,17 @@ impl<'r> Doc<'r> {
     /// Draws a value in a box `width` wide: shrinks it down to 8 pt, then wraps. Returns
     /// the height used.
     #[allow(clippy::too_many_arguments)]
-    fn fitted(&mut self, ops: &mut Vec<Op>, app_id: &str, field: &str, x: f32, top: f32, width: f32, size: f32, s: &str) -> f32 {
+    fn fitted(
+        &mut self,
+        ops: &mut Vec<Op>,
+        app_id: &str,
+        field: &str,
+        x: f32,
+        top: f32,
+        width: f32,
+        size: f32,
+        s: &str,
+    ) -> f32 {
         let mut size = size;
         while size > 8.0 && self.width(s, size) > width {
             size -= 0.5;
@@ -336,7 +362,9 @@ pub fn status_lines(app: &Application) -> Vec<String> {
         Status::Pending => out.push("等待學校審核 Waiting for the school's review".into()),
         Status::AutoApproved => {
             let at = last(HistoryAction::AutoApproved).map(|h| tw_datetime(h.at)).unwrap_or_default();
-            out.push(format!("民政資料自動查驗通過，無需學校審核 Approved by the civil-registry check　{at}"));
+            out.push(format!(
+                "民政資料自動查驗通過，無需學校審核 Approved by the civil-registry check　{at}"
+            ));
         }
         Status::Approved => {
             if let Some(h) = last(HistoryAction::Approved) {
@@ -409,7 +437,13 @@ impl Renderer {
     }
 }
 
-fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page: usize, pages: usize) -> Result<Vec<Op>, FormError> {
+fn page_ops(
+    doc: &mut Doc<'_>,
+    input: &FormInput<'_>,
+    opts: &RenderOptions,
+    page: usize,
+    pages: usize,
+) -> Result<Vec<Op>, FormError> {
     let app = input.application;
     let id = app.id.as_str();
     let mut ops = Vec::new();
@@ -436,23 +470,24 @@ fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page
     y -= 18.0;
 
     // A two-column block of label/value pairs.
-    let section = |doc: &mut Doc<'_>, ops: &mut Vec<Op>, y: &mut f32, heading: &str, rows: &[(&str, String, &str)]| {
-        doc.text(ops, id, "heading", left, *y - 12.0, 12.0, ACCENT, heading);
-        *y -= 18.0;
-        hline(ops, left, right, *y, 0.5, GREY);
-        *y -= 4.0;
-        let col = width / 2.0;
-        for pair in rows.chunks(2) {
-            let mut used: f32 = 0.0;
-            for (k, (label, value, field)) in pair.iter().enumerate() {
-                let x = left + col * k as f32;
-                doc.text(ops, id, "label", x, *y - 9.0, 8.0, GREY, label);
-                let h = doc.fitted(ops, id, field, x, *y - 11.0, col - 12.0, 12.0, value);
-                used = used.max(h + 13.0);
+    let section =
+        |doc: &mut Doc<'_>, ops: &mut Vec<Op>, y: &mut f32, heading: &str, rows: &[(&str, String, &str)]| {
+            doc.text(ops, id, "heading", left, *y - 12.0, 12.0, ACCENT, heading);
+            *y -= 18.0;
+            hline(ops, left, right, *y, 0.5, GREY);
+            *y -= 4.0;
+            let col = width / 2.0;
+            for pair in rows.chunks(2) {
+                let mut used: f32 = 0.0;
+                for (k, (label, value, field)) in pair.iter().enumerate() {
+                    let x = left + col * k as f32;
+                    doc.text(ops, id, "label", x, *y - 9.0, 8.0, GREY, label);
+                    let h = doc.fitted(ops, id, field, x, *y - 11.0, col - 12.0, 12.0, value);
+                    used = used.max(h + 13.0);
+                }
+                *y -= used + 6.0;
             }
-            *y -= used + 6.0;
-        }
-    };
+        };
 
     let student = &app.student;
     let school = input.school_name.map(str::to_string).unwrap_or_else(|| student.school_code.clone());
@@ -465,7 +500,11 @@ fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page
             ("姓名 Name", student.name.clone(), "student.name"),
             ("身分證字號 ID number", shown_id(&student.id_number, opts.reveal), "student.id_number"),
             ("學校 School", school, "school"),
-            ("學層 Level", format!("{}　{}", student.school_level.zh_tw(), student.school_level.en()), "student.school_level"),
+            (
+                "學層 Level",
+                format!("{}　{}", student.school_level.zh_tw(), student.school_level.en()),
+                "student.school_level",
+            ),
             ("班級 Class", student.class_name.clone(), "student.class_name"),
         ],
     );
@@ -486,13 +525,26 @@ fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page
             ("姓名 Name", parent.name.clone(), "parent.name"),
             ("與學生關係 Relationship", rel, "relationship"),
             ("身分證／居留證號碼 ID number", shown_id(&parent.id_number, opts.reveal), "parent.id_number"),
-            ("行動電話 Phone", if opts.reveal { parent.phone.clone() } else { mask_phone(&parent.phone) }, "parent.phone"),
+            (
+                "行動電話 Phone",
+                if opts.reveal { parent.phone.clone() } else { mask_phone(&parent.phone) },
+                "parent.phone",
+            ),
             ("電子郵件（帳號）E-mail (the login)", parent.email.clone(), "parent.email"),
         ],
     );
 
     // The statement.
-    doc.text(&mut ops, id, "heading", left, y - 12.0, 12.0, ACCENT, "個人資料使用聲明　Personal data statement");
+    doc.text(
+        &mut ops,
+        id,
+        "heading",
+        left,
+        y - 12.0,
+        12.0,
+        ACCENT,
+        "個人資料使用聲明　Personal data statement",
+    );
     y -= 18.0;
     hline(&mut ops, left, right, y, 0.5, GREY);
     y -= 4.0;
@@ -523,7 +575,16 @@ fn page_ops(doc: &mut Doc<'_>, input: &FormInput<'_>, opts: &RenderOptions, page
                 },
             });
         }
-        None => doc.text(&mut ops, id, "signature", left + 10.0, y - 45.0, 10.0, GREY, "（簽名影像未附 Signature image not available）"),
+        None => doc.text(
+            &mut ops,
+            id,
+            "signature",
+            left + 10.0,
+            y - 45.0,
+            10.0,
+            GREY,
+            "（簽名影像未附 Signature image not available）",
+        ),
     }
     let sx = left + box_w + 16.0;
     doc.text(&mut ops, id, "label", sx, y - 14.0, 8.0, GREY, "簽署人 Signed by");
