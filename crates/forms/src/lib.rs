@@ -202,6 +202,8 @@ impl<'r> Doc<'r> {
     }
 
     /// Draws one line of text at (x, y) (baseline), recording characters no font has.
+    // Position, size and colour are the drawing's own coordinates; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn text(
         &mut self,
         ops: &mut Vec<Op>,
