@@ -39,6 +39,9 @@ pub enum ApiError {
     /// 501: a part of the API that is not built yet.
     #[error("{0}")]
     NotImplemented(&'static str),
+    /// 503: a part of the service cannot work on this machine (e.g. no CJK font for forms).
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: something broke on our side; the details go to the log, not to the client.
     #[error("internal error")]
     Internal(String),
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +100,7 @@ impl ApiError {
             ApiError::Unprocessable { code, fields, .. } => (*code, fields.clone()),
             ApiError::RateLimited { .. } => ("rate_limited", None),
             ApiError::NotImplemented(_) => ("not_implemented", None),
+            ApiError::Unavailable(_) => ("unavailable", None),
             ApiError::Internal(_) => ("internal", None),
         };
         ErrorDetail { code: code.to_string(), message: self.to_string(), fields }

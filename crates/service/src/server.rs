@@ -115,6 +115,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             staff_session_minutes: opts.staff_session_minutes,
             parent_session_minutes: opts.parent_session_minutes,
         }),
+        forms: Arc::new(std::sync::OnceLock::new()),
     };
     let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -440,8 +440,27 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = svc.get(Some(&teacher), "/api/v1/parent/applications").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, v) = svc.get(Some(&parent), &format!("/api/v1/parent/applications/{aid}/form.pdf")).await;
-    assert_eq!((s, error_code(&v)), (StatusCode::NOT_IMPLEMENTED, "not_implemented"));
+    // The form download ("下載留存"): the same PDF the desktop app prints.
+    let resp = svc
+        .http
+        .get(svc.url(&format!("/api/v1/parent/applications/{aid}/form.pdf")))
+        .bearer_auth(&parent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let pdf = resp.bytes().await.unwrap();
+    let path = dir.0.join("form.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(kids[0].1.as_str()) && text.contains("王大明") && text.contains("已註銷"),
+        "{text}"
+    );
+    let (s, _) = svc.get(Some(&stranger), &format!("/api/v1/parent/applications/{aid}/form.pdf")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -40,6 +40,8 @@ pub struct AppState {
     pub registry: Arc<dyn Registry>,
     /// Settings.
     pub config: Arc<HttpConfig>,
+    /// The form renderer, made on first use (parsing the fonts takes a moment).
+    pub forms: Arc<std::sync::OnceLock<Result<binddesk_forms::Renderer, String>>>,
 }
 
 impl AppState {

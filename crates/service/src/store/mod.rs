@@ -286,6 +286,10 @@ pub trait Store: Send + Sync + 'static {
     fn set_setting(&self, key: &str, value: &str) -> ApiResult<()>;
     /// Whether a registry resident / link exists (for the built-in registry).
     fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)>;
+    /// A signature's PNG by hash, for rendering a form the caller may already see.
+    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>>;
+    /// A school's name by code.
+    fn school_name(&self, code: &str) -> ApiResult<Option<String>>;
     /// Liveness: the store answers.
     fn ping(&self) -> ApiResult<()>;
 }

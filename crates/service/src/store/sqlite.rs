@@ -1015,6 +1015,19 @@ impl Store for SqliteStore {
         })
     }
 
+    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT png FROM signatures WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn school_name(&self, code: &str) -> ApiResult<Option<String>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT name FROM schools WHERE code = ?1", [code], |r| r.get(0)).optional()?)
+        })
+    }
+
     fn ping(&self) -> ApiResult<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
     }
