@@ -58,18 +58,19 @@ fn text_of(pdf: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The fixture application with its signature and school, masked.
+fn fixture_form() -> binddesk_forms::Rendered {
+    let (a, sig) = (app(), signature());
+    let input =
+        FormInput {
+            application: &a, signature_png: Some(&sig), school_name: Some("臺北市私立日曜學校")
+        };
+    renderer().render_one(input, &opts(false)).unwrap()
+}
+
 #[test]
 fn every_field_is_in_the_text_masked_by_default() {
-    let a = app();
-    let sig = signature();
-    let r = renderer()
-        .render_one(
-            FormInput {
-                application: &a, signature_png: Some(&sig), school_name: Some("臺北市私立日曜學校")
-            },
-            &opts(false),
-        )
-        .unwrap();
+    let r = fixture_form();
     assert!(r.missing.is_empty(), "{:?}", r.missing);
     let p = write("one.pdf", &r.pdf);
     let text = text_of(&p);
@@ -99,6 +100,7 @@ fn every_field_is_in_the_text_masked_by_default() {
     assert!(!text.contains("A123456789") && !text.contains("YA94109161") && !text.contains("0928942045"));
     assert!(r.pdf.len() < 80 * 1024, "one form is {} bytes", r.pdf.len());
 
+    let (a, sig) = (app(), signature());
     let revealed = renderer()
         .render_one(FormInput { application: &a, signature_png: Some(&sig), school_name: None }, &opts(true))
         .unwrap();
@@ -131,16 +133,7 @@ fn fonts_are_embedded_as_subsets() {
 
 #[test]
 fn first_page_matches_the_reviewed_reference() {
-    let a = app();
-    let sig = signature();
-    let r = renderer()
-        .render_one(
-            FormInput {
-                application: &a, signature_png: Some(&sig), school_name: Some("臺北市私立日曜學校")
-            },
-            &opts(false),
-        )
-        .unwrap();
+    let r = fixture_form();
     let pdf = write("reference-check.pdf", &r.pdf);
     let prefix = out_dir().join("page");
     let st = Command::new("pdftoppm")

@@ -98,6 +98,25 @@ fn items(apps: &[(String, u32)]) -> Vec<BatchDecisionItem> {
         .collect()
 }
 
+/// Follows the change feed over HTTP from `since` to its end; returns the last cursor.
+async fn http_feed_end(http: &reqwest::Client, base: &str, token: &str, mut since: i64) -> i64 {
+    loop {
+        let v: Value = http
+            .get(format!("{base}/api/v1/review/changes?since={since}&limit=2000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        since = v["next_cursor"].as_i64().expect("cursor");
+        if v["has_more"] == false {
+            return since;
+        }
+    }
+}
+
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = std::env::temp_dir().join(format!("binddesk-bench-{}", uuid::Uuid::new_v4()));
@@ -182,22 +201,7 @@ fn main() {
             }
         };
         // Where the feed ends now (after the in-process decisions).
-        let mut since = end;
-        loop {
-            let v: Value = http
-                .get(format!("{base}/api/v1/review/changes?since={since}&limit=2000"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
-            since = v["next_cursor"].as_i64().expect("cursor");
-            if v["has_more"] == false {
-                break;
-            }
-        }
+        let since = http_feed_end(&http, &base, &token, end).await;
         let mut a = Vec::new();
         for _ in 0..300 {
             a.push(get(format!("{base}/api/v1/review/changes?since={since}")).await);
@@ -235,35 +239,8 @@ fn main() {
     println!("  batch of 1000 decisions: {h_batch:.0} ms");
 
     // ---- throughput with wrk: the no-change change-feed request a desktop app polls with.
-    let feed_end: i64 = rt.block_on(async {
-        let v: Value = http
-            .get(format!("{base}/api/v1/review/changes?since={end}&limit=2000"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        v["next_cursor"].as_i64().unwrap_or(end)
-    });
-    let mut last_cursor = feed_end;
-    loop {
-        let v: Value = rt.block_on(async {
-            http.get(format!("{base}/api/v1/review/changes?since={last_cursor}&limit=2000"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json")
-        });
-        last_cursor = v["next_cursor"].as_i64().unwrap_or(last_cursor);
-        if v["has_more"] == false {
-            break;
-        }
-    }
+    // After the HTTP decisions above, the feed has moved on again.
+    let last_cursor = rt.block_on(http_feed_end(&http, &base, &token, end));
     let wrk = Command::new("wrk")
         .args(["-t2", "-c32", "-d10s", "-H"])
         .arg(format!("Authorization: Bearer {token}"))

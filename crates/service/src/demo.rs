@@ -243,6 +243,16 @@ pub fn ensure_demo(store: &dyn Store, applications: usize) -> ApiResult<Vec<Demo
     Ok(accounts)
 }
 
+fn roster_student(row: &RosterRow) -> RosterStudent {
+    RosterStudent {
+        id_number: row.student_id.clone(),
+        name: row.student_name.clone(),
+        school_level: row.school_level,
+        school: School { code: row.school_code.clone(), name: row.school_name.clone() },
+        class: ClassRef { id: row.class_id.clone(), name: row.class_name.clone() },
+    }
+}
+
 fn staff_of(class: &DemoClass) -> Staff {
     let (code, name, _) = SCHOOLS[class.school];
     Staff {
@@ -361,13 +371,6 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
     let mut parent_serial = 3_000_000u64;
     let mut residents = Vec::new();
     let mut links = Vec::new();
-    let roster_student = |row: &RosterRow| RosterStudent {
-        id_number: row.student_id.clone(),
-        name: row.student_name.clone(),
-        school_level: row.school_level,
-        school: School { code: row.school_code.clone(), name: row.school_name.clone() },
-        class: ClassRef { id: row.class_id.clone(), name: row.class_name.clone() },
-    };
     let class_of = |id: &str| CLASSES.iter().find(|c| c.id == id).unwrap_or(&CLASSES[0]);
     let mut made = 0usize;
     let mut sig_pool: Vec<SignatureBlob> = Vec::new();
@@ -509,13 +512,6 @@ fn special_cases(
     now: chrono::DateTime<Utc>,
 ) -> ApiResult<()> {
     let find = |id: &str| roster.iter().find(|r| r.student_id == id).cloned();
-    let rs = |row: &RosterRow| RosterStudent {
-        id_number: row.student_id.clone(),
-        name: row.student_name.clone(),
-        school_level: row.school_level,
-        school: School { code: row.school_code.clone(), name: row.school_name.clone() },
-        class: ClassRef { id: row.class_id.clone(), name: row.class_name.clone() },
-    };
     let father =
         Relationship { kind: RelationshipKind::LegalRepresentative, title: RelationshipTitle::Father };
     let mother =
@@ -535,7 +531,7 @@ fn special_cases(
             .into_iter()
             .enumerate()
             .map(|(k, (s, rel))| PlannedStudent {
-                student: rs(&s),
+                student: roster_student(&s),
                 relationship: rel,
                 registry: outcome.clone(),
                 path: format!("students[{k}]"),

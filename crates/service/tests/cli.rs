@@ -77,26 +77,22 @@ async fn imported_roster_and_staff_can_log_in_and_review() {
 
     let (mut child, base) = serve(&db, &[]);
     let http = reqwest::Client::new();
-    let v: Value = http
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "zhang", "password": "long-enough-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = |username: &'static str, password: &'static str| {
+        let (http, url) = (http.clone(), format!("{base}/api/v1/session"));
+        async move {
+            let r = http
+                .post(url)
+                .json(&json!({"username": username, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let v = login("zhang", "long-enough-1").await;
     assert_eq!(v["staff"]["role"], "teacher");
     assert_eq!(v["staff"]["classes"], json!([{"id": "383401-201", "name": "資訊二忠"}]));
-    let v: Value = http
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "office", "password": "long-enough-2"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = login("office", "long-enough-2").await;
     assert_eq!(
         v["staff"]["classes"].as_array().unwrap().len(),
         2,
