@@ -78,8 +78,18 @@ fn main() {
             })
             .collect();
         let t = Instant::now();
-        let r = renderer.render(&inputs, &opts, &mut |_| true).expect("batch");
-        (t.elapsed().as_secs_f64(), r.pdf)
+        let mut laid_out = 0.0;
+        let r = renderer
+            .render(&inputs, &opts, &mut |p| {
+                if p.done == p.total {
+                    laid_out = t.elapsed().as_secs_f64();
+                }
+                true
+            })
+            .expect("batch");
+        let secs = t.elapsed().as_secs_f64();
+        println!("  (layout {:.2} s, writing the PDF {:.2} s)", laid_out, secs - laid_out);
+        (secs, r.pdf)
     };
     let (secs, pdf) = batch(own.iter().map(Vec::as_slice).collect());
     println!(

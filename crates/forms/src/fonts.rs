@@ -130,13 +130,14 @@ impl FontSet {
         self.slots.get(index).map(|s| s.source.path.as_path())
     }
 
-    /// The first font that has a glyph for `c`, with the glyph's advance in em.
-    pub fn resolve(&self, c: char) -> Option<(usize, f32)> {
+    /// The first font that has a glyph for `c`: the font's index, the glyph id, and the
+    /// glyph's advance in em.
+    pub fn resolve(&self, c: char) -> Option<(usize, u16, f32)> {
         for (i, _) in self.slots.iter().enumerate() {
             let Some(f) = self.font(i) else { continue };
             if let Some(gid) = f.lookup_glyph_index(u32::from(c)).filter(|g| *g != 0) {
                 let upem = f32::from(f.font_metrics.units_per_em.max(1));
-                return Some((i, f32::from(f.get_horizontal_advance(gid)) / upem));
+                return Some((i, gid, f32::from(f.get_horizontal_advance(gid)) / upem));
             }
         }
         None

@@ -24,8 +24,8 @@ use binddesk_domain::{HistoryAction, Labelled, Status, mask_id_str, mask_phone};
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use fonts::FontSet;
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectId, XObjectTransform,
+    Codepoint, Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectId, XObjectTransform,
 };
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -151,15 +151,19 @@ pub const CONSENT_EN: &str = "I am the student's legal representative or guardia
 struct Doc<'r> {
     doc: PdfDocument,
     fonts: &'r FontSet,
+    /// Each character's font, glyph and advance, looked up once per document: a cmap
+    /// lookup in a CJK font is slow enough to dominate a page otherwise.
+    glyphs: HashMap<char, Option<(usize, u16, f32)>>,
     font_ids: Vec<Option<FontId>>,
     images: HashMap<String, (XObjectId, u32, u32)>,
     missing: Vec<MissingGlyph>,
 }
 
-/// One run of text in one font; `None` for a character no font has.
+/// One run of text in one font (`None`: a character no font has, written out as its
+/// code point in the primary font).
 struct Run {
     font: Option<usize>,
-    text: String,
+    glyphs: Vec<Codepoint>,
     width_em: f32,
 }
 
@@ -175,29 +179,42 @@ impl<'r> Doc<'r> {
         self.font_ids[index].clone()
     }
 
-    fn runs(&self, s: &str) -> Vec<Run> {
+    fn glyph(&mut self, c: char) -> Option<(usize, u16, f32)> {
+        let fonts = self.fonts;
+        *self.glyphs.entry(c).or_insert_with(|| fonts.resolve(c))
+    }
+
+    fn runs(&mut self, s: &str) -> Vec<Run> {
         let mut runs: Vec<Run> = Vec::new();
         for c in s.chars() {
-            let (font, text, w) = match self.fonts.resolve(c) {
-                Some((i, w)) => (Some(i), c.to_string(), w),
+            let (font, glyphs, w) = match self.glyph(c) {
+                Some((i, gid, w)) => (Some(i), vec![codepoint(gid, c.to_string())], w),
                 None => {
                     let code = format!("〔U+{:04X}〕", u32::from(c));
-                    let w = code.chars().map(|c| self.fonts.resolve(c).map_or(0.6, |r| r.1)).sum();
-                    (None, code, w)
+                    let mut glyphs = Vec::new();
+                    let mut w = 0.0;
+                    for k in code.chars() {
+                        // Only glyphs of the primary font can go into its run.
+                        if let Some((0, gid, kw)) = self.glyph(k) {
+                            glyphs.push(codepoint(gid, k.to_string()));
+                            w += kw;
+                        }
+                    }
+                    (None, glyphs, w)
                 }
             };
             match runs.last_mut() {
                 Some(r) if r.font == font && font.is_some() => {
-                    r.text.push_str(&text);
+                    r.glyphs.extend(glyphs);
                     r.width_em += w;
                 }
-                _ => runs.push(Run { font, text, width_em: w }),
+                _ => runs.push(Run { font, glyphs, width_em: w }),
             }
         }
         runs
     }
 
-    fn width(&self, s: &str, size: f32) -> f32 {
+    fn width(&mut self, s: &str, size: f32) -> f32 {
         self.runs(s).iter().map(|r| r.width_em).sum::<f32>() * size
     }
 
@@ -219,7 +236,7 @@ impl<'r> Doc<'r> {
             return;
         }
         for c in s.chars() {
-            if self.fonts.resolve(c).is_none() {
+            if self.glyph(c).is_none() {
                 self.missing.push(MissingGlyph {
                     application_id: app_id.to_string(),
                     field: field.to_string(),
@@ -234,7 +251,7 @@ impl<'r> Doc<'r> {
             // A character no font has is written out as its code point in the primary font.
             let Some(id) = self.font_id(run.font.unwrap_or(0)) else { continue };
             ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(size) });
-            ops.push(Op::ShowText { items: vec![TextItem::Text(run.text)] });
+            ops.push(Op::ShowText { items: vec![TextItem::GlyphIds(run.glyphs)] });
         }
         ops.push(Op::EndTextSection);
     }
@@ -258,7 +275,12 @@ impl<'r> Doc<'r> {
             size -= 0.5;
         }
         let lines = if self.width(s, size) > width {
-            let measure = |t: &str| self.width(t, size);
+            // Measure from the glyph cache (filled by the width call above).
+            let cache = &self.glyphs;
+            let measure = |t: &str| {
+                t.chars().map(|c| cache.get(&c).copied().flatten().map_or(0.6 * 9.0, |g| g.2)).sum::<f32>()
+                    * size
+            };
             layout::wrap(s, width, &measure)
         } else {
             vec![s.to_string()]
@@ -321,6 +343,12 @@ fn sha_key(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}-{}", bytes.len())
+}
+
+/// A glyph with the text it stands for (kept for the PDF's ToUnicode map, so copying
+/// and pdftotext give the characters back).
+fn codepoint(gid: u16, text: String) -> Codepoint {
+    Codepoint { gid, offset: 0.0, cid: Some(text) }
 }
 
 fn rgb((r, g, b): (f32, f32, f32)) -> Color {
@@ -420,6 +448,7 @@ impl Renderer {
         let mut doc = Doc {
             doc: PdfDocument::new("臺北市校園單一身分驗證親子帳號申請書"),
             fonts: &self.fonts,
+            glyphs: HashMap::new(),
             font_ids: Vec::new(),
             images: HashMap::new(),
             missing: Vec::new(),
