@@ -234,6 +234,13 @@ pub fn ensure_demo(store: &dyn Store, applications: usize) -> ApiResult<Vec<Demo
     if let Some(saved) = store.setting(DEMO_SETTING)? {
         return serde_json::from_str(&saved).map_err(|e| ApiError::Internal(e.to_string()));
     }
+    if !store.is_empty()? {
+        // Never pour demo people into a school's real store.
+        return Err(ApiError::Unavailable(
+            "this store holds data that is not the demo's; demo mode needs a new store or a demo store"
+                .into(),
+        ));
+    }
     let accounts = fill(store, applications)?;
     // Demo only: the passwords are kept so a restarted demo can print them again.
     store.set_setting(

@@ -103,6 +103,20 @@ async fn imported_roster_and_staff_can_log_in_and_review() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let _ = child.kill();
     let _ = child.wait();
+
+    // Demo mode refuses to fill a store that holds real data.
+    let out = bin()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("BINDDESK_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not the demo's"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

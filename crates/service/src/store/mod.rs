@@ -290,6 +290,8 @@ pub trait Store: Send + Sync + 'static {
     fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>>;
     /// A school's name by code.
     fn school_name(&self, code: &str) -> ApiResult<Option<String>>;
+    /// Whether the store holds no staff and no applications (a new store).
+    fn is_empty(&self) -> ApiResult<bool>;
     /// Liveness: the store answers.
     fn ping(&self) -> ApiResult<()>;
 }

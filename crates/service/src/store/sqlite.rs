@@ -1028,6 +1028,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn is_empty(&self) -> ApiResult<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT NOT EXISTS(SELECT 1 FROM staff) AND NOT EXISTS(SELECT 1 FROM applications)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     fn ping(&self) -> ApiResult<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
     }
