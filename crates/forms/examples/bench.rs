@@ -10,8 +10,9 @@ use std::process::Command;
 use std::time::Instant;
 
 fn signature(seed: u32) -> Vec<u8> {
-    // Pen strokes: a few sine-ish curves whose shape depends on the seed.
-    let mut img = image::GrayImage::from_pixel(600, 200, image::Luma([255]));
+    // Pen strokes: a few sine-ish curves whose shape depends on the seed, in RGBA on a
+    // transparent canvas, the way a browser's signature pad hands them over.
+    let mut img = image::RgbaImage::from_pixel(600, 200, image::Rgba([0, 0, 0, 0]));
     for k in 0..3u32 {
         let f = 0.02 + f64::from((seed * 7 + k * 13) % 17) / 400.0;
         let phase = f64::from((seed * 31 + k) % 100) / 10.0;
@@ -19,7 +20,7 @@ fn signature(seed: u32) -> Vec<u8> {
             let y = 100.0 + (f64::from(x) * f + phase).sin() * (30.0 + f64::from(k) * 12.0);
             for dy in -2i32..=2 {
                 let yy = (y as i32 + dy).clamp(0, 199) as u32;
-                img.put_pixel(x, yy, image::Luma([25]));
+                img.put_pixel(x, yy, image::Rgba([20, 24, 70, 255]));
             }
         }
     }

@@ -24,8 +24,9 @@ use binddesk_domain::{HistoryAction, Labelled, Status, mask_id_str, mask_phone};
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use fonts::FontSet;
 use printpdf::{
-    Codepoint, Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectId, XObjectTransform,
+    Codepoint, Color, DictItem, ExternalStream, ExternalXObject, FontId, Line, LinePoint, Mm, Op,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, Rect, Rgb, TextItem, XObjectId,
+    XObjectTransform,
 };
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -156,6 +157,8 @@ struct Doc<'r> {
     glyphs: HashMap<char, Option<(usize, u16, f32)>>,
     font_ids: Vec<Option<FontId>>,
     images: HashMap<String, (XObjectId, u32, u32)>,
+    /// Signatures prepared ahead, in parallel, by content key.
+    prepared: HashMap<String, Result<Prepared, String>>,
     missing: Vec<MissingGlyph>,
 }
 
@@ -292,44 +295,145 @@ impl<'r> Doc<'r> {
         lh * lines.len() as f32
     }
 
-    /// A decoded signature as an image XObject, stored once per document by content.
+    /// A signature as an image XObject, stored once per document by content.
     fn signature(&mut self, app_id: &str, png: &[u8]) -> Result<(XObjectId, u32, u32), FormError> {
         let key = sha_key(png);
         if let Some(found) = self.images.get(&key) {
             return Ok(found.clone());
         }
-        let bad = |reason: String| FormError::Signature { application_id: app_id.to_string(), reason };
-        if png.len() > MAX_SIGNATURE_BYTES {
-            return Err(bad("over 1 MiB".into()));
-        }
-        let mut reader = image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png);
-        let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_SIGNATURE_SIDE);
-        limits.max_image_height = Some(MAX_SIGNATURE_SIDE);
-        limits.max_alloc = Some(64 * 1024 * 1024);
-        reader.limits(limits);
-        let img = reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8();
-        let (w, h) = img.dimensions();
-        // Ink on white, as grey levels: the form prints in black and white anyway, and a
-        // grey image is a third the size of a colour one.
-        let grey: Vec<u8> = img
-            .pixels()
-            .map(|p| {
-                let a = f32::from(p.0[3]) / 255.0;
-                let l = 0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2]);
-                (l * a + 255.0 * (1.0 - a)).round() as u8
-            })
-            .collect();
-        let raw = RawImage {
-            pixels: RawImageData::U8(grey),
-            width: w as usize,
-            height: h as usize,
-            data_format: RawImageFormat::R8,
-            tag: Vec::new(),
+        let prepared = match self.prepared.remove(&key) {
+            Some(p) => p,
+            None => prepare_signature(png),
         };
-        let id = self.doc.add_image(&raw);
+        let Prepared { width: w, height: h, deflated } =
+            prepared.map_err(|reason| FormError::Signature { application_id: app_id.to_string(), reason })?;
+        let mut dict = std::collections::BTreeMap::new();
+        dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+        dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+        dict.insert("Width".to_string(), DictItem::Int(i64::from(w)));
+        dict.insert("Height".to_string(), DictItem::Int(i64::from(h)));
+        dict.insert("ColorSpace".to_string(), DictItem::Name(b"DeviceGray".to_vec()));
+        dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+        dict.insert("Filter".to_string(), DictItem::Name(b"FlateDecode".to_vec()));
+        let xobject = ExternalXObject {
+            stream: ExternalStream { dict, content: deflated, compress: false },
+            width: Some(Px(w as usize)),
+            height: Some(Px(h as usize)),
+            dpi: None,
+        };
+        let id = self.doc.add_xobject(&xobject);
         self.images.insert(key, (id.clone(), w, h));
         Ok((id, w, h))
+    }
+}
+
+/// A signature decoded, turned to grey on white and compressed: ready to embed.
+struct Prepared {
+    width: u32,
+    height: u32,
+    deflated: Vec<u8>,
+}
+
+/// Checks, decodes (under limits) and compresses one signature PNG. Untrusted bytes:
+/// the size is checked before decoding and the decoder's dimensions and memory are capped.
+fn prepare_signature(png: &[u8]) -> Result<Prepared, String> {
+    if png.len() > MAX_SIGNATURE_BYTES {
+        return Err("over 1 MiB".into());
+    }
+    let mut reader = image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIGNATURE_SIDE);
+    limits.max_image_height = Some(MAX_SIGNATURE_SIDE);
+    limits.max_alloc = Some(64 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| e.to_string())?;
+    // Ink on white, as grey levels: the form prints in black and white anyway, and a
+    // grey image is a third the size of a colour one.
+    let grey = grey_on_white(&img);
+    // A signature is mostly white: a low level compresses it nearly as well, much faster.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(SIGNATURE_LEVEL));
+    std::io::Write::write_all(&mut z, &grey).map_err(|e| e.to_string())?;
+    let deflated = z.finish().map_err(|e| e.to_string())?;
+    Ok(Prepared { width: img.width(), height: img.height(), deflated })
+}
+
+/// Prepares every distinct signature of a batch on all cores.
+fn prepare_all(inputs: &[FormInput<'_>]) -> HashMap<String, Result<Prepared, String>> {
+    let mut unique: HashMap<String, &[u8]> = HashMap::new();
+    for png in inputs.iter().filter_map(|i| i.signature_png) {
+        unique.entry(sha_key(png)).or_insert(png);
+    }
+    let work: Vec<(String, &[u8])> = unique.into_iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = work.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter().map(|(k, png)| (k.clone(), prepare_signature(png))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+/// The zlib level of signature images: 3 keeps one form under 80 KB at a third of
+/// level 6's time.
+const SIGNATURE_LEVEL: u32 = 3;
+
+/// The zlib level of every stream we compress: level 9 (what lopdf uses) costs several
+/// times as long for a few per cent less.
+const STREAM_LEVEL: u32 = 6;
+
+/// Writes the document: printpdf builds the PDF objects (subsetting the fonts), and the
+/// streams that are not compressed yet are compressed here at [`STREAM_LEVEL`].
+fn write_pdf(doc: &PdfDocument, opts: &PdfSaveOptions) -> Vec<u8> {
+    let mut lo = printpdf::to_lopdf_doc(doc, opts, &mut Vec::new());
+    for object in lo.objects.values_mut() {
+        if let lopdf::Object::Stream(stream) = object
+            && stream.dict.get(b"Filter").is_err()
+        {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(STREAM_LEVEL));
+            if std::io::Write::write_all(&mut z, &stream.content).is_ok()
+                && let Ok(compressed) = z.finish()
+                && compressed.len() < stream.content.len()
+            {
+                stream.dict.set("Filter", "FlateDecode");
+                stream.set_content(compressed);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = lo.save_to(&mut out);
+    out
+}
+
+/// The image as grey levels, composited on white.
+fn grey_on_white(img: &image::DynamicImage) -> Vec<u8> {
+    let luma =
+        |r: u8, g: u8, b: u8| ((u32::from(r) * 77 + u32::from(g) * 150 + u32::from(b) * 29) >> 8) as u8;
+    let over_white =
+        |v: u8, a: u8| ((u32::from(v) * u32::from(a) + 255 * (255 - u32::from(a)) + 127) / 255) as u8;
+    match img {
+        image::DynamicImage::ImageLuma8(g) => g.as_raw().clone(),
+        image::DynamicImage::ImageLumaA8(g) => {
+            g.as_raw().chunks_exact(2).map(|p| over_white(p[0], p[1])).collect()
+        }
+        image::DynamicImage::ImageRgb8(c) => {
+            c.as_raw().chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect()
+        }
+        image::DynamicImage::ImageRgba8(c) => {
+            c.as_raw().chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect()
+        }
+        other => other
+            .to_rgba8()
+            .as_raw()
+            .chunks_exact(4)
+            .map(|p| over_white(luma(p[0], p[1], p[2]), p[3]))
+            .collect(),
     }
 }
 
@@ -451,6 +555,7 @@ impl Renderer {
             glyphs: HashMap::new(),
             font_ids: Vec::new(),
             images: HashMap::new(),
+            prepared: prepare_all(inputs),
             missing: Vec::new(),
         };
         let total = inputs.len();
@@ -463,7 +568,7 @@ impl Renderer {
         }
         let missing = std::mem::take(&mut doc.missing);
         let save = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
-        let pdf = doc.doc.with_pages(pages).save(&save, &mut Vec::new());
+        let pdf = write_pdf(doc.doc.with_pages(pages), &save);
         Ok(Rendered { pdf, pages: total, missing })
     }
 }
