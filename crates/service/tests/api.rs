@@ -48,6 +48,18 @@ async fn staff_login_errors_and_lockout() {
     let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry > 60, "{retry}");
 
+    // When the lock runs out, counting starts again: one more slip is a plain 401.
+    {
+        let conn = rusqlite::Connection::open(&svc.db).unwrap();
+        conn.execute("UPDATE staff SET locked_until = 1 WHERE username = 't.info1'", []).unwrap();
+    }
+    let (s, v) = svc.post(None, "/api/v1/session", json!({"username": "t.info1", "password": "wrong"})).await;
+    assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+    let (s, _) = svc
+        .post(None, "/api/v1/session", json!({"username": "t.info1", "password": svc.password("t.info1")}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
     // Logout ends the session; a forged token is refused.
     let (s, _) = svc.send(reqwest::Method::DELETE, Some(&token), "/api/v1/session", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);

@@ -50,9 +50,12 @@ pub async fn login(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let id = record.staff.id.clone();
     if !ok {
-        let failures = record.failed_logins + 1;
+        // Once a lock has run out, counting starts again: one slip after the wait does
+        // not lock the account for another quarter of an hour.
+        let lock_expired = record.locked_until.is_some_and(|until| until <= now.timestamp());
+        let failures = if lock_expired { 1 } else { record.failed_logins + 1 };
         let lock = (failures >= auth::LOCK_AFTER).then(|| now.timestamp() + auth::LOCK_SECONDS);
-        state.run(move |s| s.note_login_failure(&id, lock)).await?;
+        state.run(move |s| s.note_login_failure(&id, failures, lock)).await?;
         if failures > auth::SLOW_AFTER {
             tokio::time::sleep(std::time::Duration::from_millis(
                 500 * u64::from(failures - auth::SLOW_AFTER),

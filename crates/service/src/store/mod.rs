@@ -198,8 +198,9 @@ pub trait Store: Send + Sync + 'static {
     fn staff_by_username(&self, username: &str) -> ApiResult<Option<StaffRecord>>;
     /// A staff member by id.
     fn staff_by_id(&self, id: &str) -> ApiResult<Option<StaffRecord>>;
-    /// Records a failed login; locks the account until `lock_until` when given.
-    fn note_login_failure(&self, staff_id: &str, lock_until: Option<i64>) -> ApiResult<u32>;
+    /// Records a failed login as the `failures`-th in a row; locks the account until
+    /// `lock_until` when given (and clears an expired lock otherwise).
+    fn note_login_failure(&self, staff_id: &str, failures: u32, lock_until: Option<i64>) -> ApiResult<()>;
     /// Clears the failure count after a successful login.
     fn note_login_success(&self, staff_id: &str) -> ApiResult<()>;
     /// Stores a session (by the token's hash).

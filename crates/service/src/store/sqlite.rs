@@ -437,14 +437,13 @@ impl Store for SqliteStore {
         self.read(|c| staff_record(c, "s.id", id))
     }
 
-    fn note_login_failure(&self, staff_id: &str, lock_until: Option<i64>) -> ApiResult<u32> {
+    fn note_login_failure(&self, staff_id: &str, failures: u32, lock_until: Option<i64>) -> ApiResult<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = COALESCE(?2, locked_until)
-                 WHERE id = ?1",
-                params![staff_id, lock_until],
+                "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+                params![staff_id, failures, lock_until],
             )?;
-            Ok(tx.query_row("SELECT failed_logins FROM staff WHERE id = ?1", [staff_id], |r| r.get(0))?)
+            Ok(())
         })
     }
 
