@@ -31,3 +31,4 @@ pub mod registry;
 pub mod server;
 pub mod signature;
 pub mod store;
+pub mod testing;

@@ -6,10 +6,7 @@
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// A temporary folder, removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -28,9 +25,9 @@ impl Drop for TempDir {
     }
 }
 
-/// A running service.
+/// A running service, over the library's harness.
 pub struct Service {
-    pub child: Child,
+    pub running: binddesk_service::testing::RunningService,
     pub base: String,
     pub accounts: Vec<Value>,
     pub db: PathBuf,
@@ -41,30 +38,18 @@ impl Service {
     /// Starts a demo service on a fresh store in `dir` (or reopens it).
     pub fn start(dir: &TempDir, extra: &[&str]) -> Service {
         let db = dir.0.join("service.sqlite");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_binddesk-service"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .args(["--registry-retry-secs", "1", "--demo-applications", "120"])
-            .args(extra)
-            .env("BINDDESK_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start binddesk-service");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("the service printed its start-up line");
-        let v: Value = serde_json::from_str(&line).expect("start-up line is JSON");
-        let listen = v["listen"].as_str().expect("listen").to_string();
+        let mut args = vec!["--registry-retry-secs", "1", "--demo-applications", "120"];
+        args.extend_from_slice(extra);
+        let running = binddesk_service::testing::RunningService::start_demo(
+            std::path::Path::new(env!("CARGO_BIN_EXE_binddesk-service")),
+            &db,
+            &args,
+        )
+        .expect("the service starts");
         Service {
-            child,
-            base: format!("http://{listen}"),
-            accounts: v["accounts"].as_array().cloned().unwrap_or_default(),
+            base: running.base.clone(),
+            accounts: running.accounts.clone(),
+            running,
             db,
             http: reqwest::Client::new(),
         }
@@ -170,22 +155,7 @@ impl Service {
 
     /// Stops the service with SIGTERM and returns whether it exited cleanly.
     pub fn stop(mut self) -> bool {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        for _ in 0..200 {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                return st.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        false
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.running.stop()
     }
 }
 

@@ -1,0 +1,91 @@
+//! Starting the real `binddesk-service` binary for tests in this and other crates: on a
+//! free port, with a store in a given folder, reading its start-up line.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running service process, killed on drop.
+pub struct RunningService {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The demo logins (`username`, `password`, `role`, `classes`, `school`).
+    pub accounts: Vec<Value>,
+}
+
+/// The service binary next to a test executable: tests run from `target/<profile>/deps/`,
+/// and the workspace's binaries sit in `target/<profile>/` (scripts/test.sh builds them
+/// before the tests run).
+pub fn binary_beside_test() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let profile_dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    profile_dir.join(format!("binddesk-service{}", std::env::consts::EXE_SUFFIX))
+}
+
+impl RunningService {
+    /// Starts `bin serve --demo --listen 127.0.0.1:0 --db DB` plus `extra` arguments and
+    /// waits for its start-up line.
+    pub fn start_demo(bin: &Path, db: &Path, extra: &[&str]) -> Result<RunningService, String> {
+        let mut child = Command::new(bin)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra)
+            .env("BINDDESK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                format!("cannot start {}: {e} (build it: cargo build -p binddesk-service)", bin.display())
+            })?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line =
+            rx.recv_timeout(Duration::from_secs(30)).map_err(|_| "the service printed no start-up line")?;
+        let v: Value =
+            serde_json::from_str(&line).map_err(|e| format!("start-up line is not JSON: {e}: {line}"))?;
+        let listen = v["listen"].as_str().ok_or("no listen address")?.to_string();
+        Ok(RunningService {
+            child,
+            base: format!("http://{listen}"),
+            accounts: v["accounts"].as_array().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// The demo password of a login.
+    pub fn password(&self, username: &str) -> Option<String> {
+        self.accounts
+            .iter()
+            .find(|a| a["username"] == username)
+            .and_then(|a| a["password"].as_str())
+            .map(String::from)
+    }
+
+    /// Stops the service with SIGTERM; true when it exited cleanly.
+    pub fn stop(&mut self) -> bool {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..200 {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        false
+    }
+}
+
+impl Drop for RunningService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
