@@ -9,4 +9,4 @@ if ! command -v chromium >/dev/null; then
   else echo "Chromium is needed for the comparison: sudo apt-get install chromium" >&2; exit 1; fi
 fi
 cargo build --release -p binddesk-forms --examples
-exec target/release/examples/bench
+exec target/release/examples/forms-bench

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || bash scripts/setup.sh
 cargo build --release -p binddesk-service --bins --examples
-exec target/release/examples/bench "${1:-100000}"
+exec target/release/examples/service-bench "${1:-100000}"
