@@ -69,6 +69,8 @@ fn http_get(address: &str, path: &str) -> String {
 /// The real app, driven over WebDriver: the document title and the header's heading.
 #[tokio::test(flavor = "multi_thread")]
 async fn app_shows_its_title_over_webdriver() {
+    // Already installed by another test in this process is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let display = Display::start();
     let port = free_port();
     let _driver = ProcessGuard::spawn(
