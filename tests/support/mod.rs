@@ -51,7 +51,7 @@ impl Drop for ProcessGuard {
     fn drop(&mut self) {
         let pgid = self.child.id() as i32;
         // SIGTERM to the group first, then SIGKILL: the app and its WebKit children go too.
-        unsafe_kill(-pgid, 15);
+        signal_group(-pgid, 15);
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -59,12 +59,12 @@ impl Drop for ProcessGuard {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        unsafe_kill(-pgid, 9);
+        signal_group(-pgid, 9);
         let _ = self.child.wait();
     }
 }
 
-fn unsafe_kill(pid: i32, sig: i32) {
+fn signal_group(pid: i32, sig: i32) {
     let _ = Command::new("kill")
         .arg(format!("-{sig}"))
         .arg("--")
