@@ -21,11 +21,13 @@ startup=$(mktemp)
 target/debug/binddesk-service serve --demo --listen 127.0.0.1:0 >"$startup" 2>target/binddesk-service.log &
 service_pid=$!
 trap 'kill "$service_pid" 2>/dev/null || true; rm -f "$startup"' EXIT
-for _ in $(seq 1 200); do
+# About 1.5 s on an idle machine; allow a minute on a busy one.
+for _ in $(seq 1 1200); do
   [ -s "$startup" ] && break
   kill -0 "$service_pid" 2>/dev/null || { echo "the service did not start; see target/binddesk-service.log" >&2; exit 1; }
   sleep 0.05
 done
+[ -s "$startup" ] || { echo "the service did not start within a minute; see target/binddesk-service.log" >&2; exit 1; }
 line=$(head -n 1 "$startup")
 listen=$(node -p 'JSON.parse(process.argv[1]).listen' "$line")
 echo "Binding service (demo) at http://$listen — its log: target/binddesk-service.log"
