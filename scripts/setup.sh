@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # reading PDFs back, the CJK fonts of the printed forms (TW-Kai/TW-Sung carry the
 # CNS 11643 full character set, rare name characters included), and the load generator.
 DEB_PACKAGES=(
-  build-essential pkg-config libssl-dev
+  build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils imagemagick webkit2gtk-driver
   poppler-utils

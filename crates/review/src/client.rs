@@ -154,8 +154,13 @@ impl Client {
 
     /// One page of the change feed after `since`.
     pub async fn changes(&self, since: i64, limit: u32) -> Result<ChangesPage, ClientError> {
+        Ok(self.changes_sized(since, limit).await?.0)
+    }
+
+    /// One page of the change feed, with the size of the answer in bytes (for progress).
+    pub async fn changes_sized(&self, since: i64, limit: u32) -> Result<(ChangesPage, usize), ClientError> {
         let url = self.url(&format!("/api/v1/review/changes?since={since}&limit={limit}"));
-        self.send(self.authed(self.http.get(url))).await
+        self.send_sized(self.authed(self.http.get(url))).await
     }
 
     /// One application.
@@ -206,13 +211,22 @@ impl Client {
     }
 
     async fn send<T: DeserializeOwned>(&self, r: reqwest::RequestBuilder) -> Result<T, ClientError> {
+        Ok(self.send_sized(r).await?.0)
+    }
+
+    async fn send_sized<T: DeserializeOwned>(
+        &self,
+        r: reqwest::RequestBuilder,
+    ) -> Result<(T, usize), ClientError> {
         let resp = r.send().await.map_err(transport)?;
         let status = resp.status();
         if !status.is_success() {
             return Err(error_from(status, resp).await);
         }
         let bytes = read_limited(resp, MAX_JSON_BYTES).await?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::NotOurApi(format!("unexpected JSON: {e}")))
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::NotOurApi(format!("unexpected JSON: {e}")))?;
+        Ok((value, bytes.len()))
     }
 
     async fn send_empty(&self, r: reqwest::RequestBuilder) -> Result<(), ClientError> {

@@ -3,15 +3,34 @@
 //! Everything the desktop app does except drawing: it talks to the binding service,
 //! keeps an offline copy, and turns a reviewer's decisions into requests that reach the
 //! service exactly once. It knows nothing of Tauri, so all of it is tested without a
-//! window.
+//! window, against the real service binary.
 //!
-//! Built so far:
-//! - [`client`]: the HTTP client of `shared/API.md`, with a typed error for each way a
-//!   request can go wrong (wrong password, locked account, expired session, unreachable
-//!   service, an answer that is not our API) and every response body bounded before it
-//!   is decoded.
+//! ## The pieces
+//! - [`client`]: the HTTP API of `shared/API.md`, with a typed error for each way a
+//!   request can go wrong and every answer bounded before it is decoded.
+//! - [`cache`]: one SQLCipher-encrypted SQLite file per service address and account.
+//!   Every write is one transaction there: a feed page with its cursor, a decision with
+//!   its local effect, an answer with the outbox row it settles. Queries for the UI
+//!   ([`cache::query`]) read only the cache, masked unless a reveal is asked for.
+//! - [`secrets`]: where the session token and the cache key live (the OS credential
+//!   store, or a documented fallback folder for headless machines).
+//! - [`engine`]: one reviewer's session tying them together: login or offline open,
+//!   sync (send, pull, fetch signatures), decide/undo, conflicts, purge, print.
+//! - [`views`]: the plain data handed to the UI; [`typescript`] generates its twins.
 //!
-//! Not built yet (issue 4): the encrypted SQLite cache, the credential store, sync, the
-//! decision outbox, the cache queries and the privacy features.
+//! ## Exactly once
+//! A decision gets a random `decision_id` when it is queued, and keeps it through every
+//! resend. The attempt is counted before the request leaves, so a decision that may have
+//! reached the service can no longer be undone locally; after a crash it is resent with
+//! the same id and the service answers with the result it already applied. A changed
+//! application answers 409 and the decision becomes a [`views::Conflict`] with both
+//! sides; nothing is overwritten silently.
 
+pub mod cache;
 pub mod client;
+pub mod engine;
+pub mod secrets;
+pub mod typescript;
+pub mod views;
+
+pub use engine::{CancelToken, Engine, EngineConfig, EngineError};

@@ -30,8 +30,19 @@ impl RunningService {
     /// Starts `bin serve --demo --listen 127.0.0.1:0 --db DB` plus `extra` arguments and
     /// waits for its start-up line.
     pub fn start_demo(bin: &Path, db: &Path, extra: &[&str]) -> Result<RunningService, String> {
+        RunningService::start_demo_at(bin, db, "127.0.0.1:0", extra)
+    }
+
+    /// Like [`RunningService::start_demo`], on a given address (to restart a service
+    /// where its clients expect it: pass the `listen` of the first start).
+    pub fn start_demo_at(
+        bin: &Path,
+        db: &Path,
+        listen: &str,
+        extra: &[&str],
+    ) -> Result<RunningService, String> {
         let mut child = Command::new(bin)
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+            .args(["serve", "--demo", "--listen", listen, "--db"])
             .arg(db)
             .args(extra)
             .env("BINDDESK_LOG", "warn")
@@ -58,6 +69,11 @@ impl RunningService {
             base: format!("http://{listen}"),
             accounts: v["accounts"].as_array().cloned().unwrap_or_default(),
         })
+    }
+
+    /// `127.0.0.1:PORT`, for a restart at the same address.
+    pub fn listen(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     /// The demo password of a login.
