@@ -617,7 +617,9 @@ impl Engine {
             if page.next_cursor < cursor {
                 return Err(ClientError::NotOurApi("the change feed went backwards".into()).into());
             }
-            self.with_cache(|c| c.apply_page(&page.items, page.next_cursor))?;
+            if !page.items.is_empty() || page.next_cursor != cursor {
+                self.with_cache(|c| c.apply_page(&page.items, page.next_cursor))?;
+            }
             cursor = page.next_cursor;
             report.applications += page.items.len() as u32;
             report.bytes += bytes as u64;
@@ -630,7 +632,8 @@ impl Engine {
         }
 
         p.phase = Some(SyncPhase::Signatures);
-        let missing = self.with_cache(|c| c.missing_signatures())?;
+        let pending = self.with_cache(|c| c.meta("signatures_pending"))?.is_some_and(|v| v == "1");
+        let missing = if pending { self.with_cache(|c| c.missing_signatures())? } else { Vec::new() };
         p.signatures_total = missing.len() as u32;
         progress(p);
         let mut queue = missing.into_iter();
@@ -684,7 +687,12 @@ impl Engine {
         }
         report.finished_at = Utc::now();
         let finished = crate::cache::ts(report.finished_at);
-        self.with_cache(|c| c.set_meta("last_sync_at", &finished))?;
+        self.with_cache(|c| {
+            if pending {
+                c.set_meta("signatures_pending", "0")?;
+            }
+            c.set_meta("last_sync_at", &finished)
+        })?;
         p.phase = Some(SyncPhase::Done);
         progress(p);
         Ok(report)

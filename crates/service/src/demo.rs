@@ -150,6 +150,25 @@ pub fn signature_png(rng: &mut Rng, chars: usize, ink: f64, blank: bool) -> Vec<
     out
 }
 
+/// The same image with different bytes: a `tEXt` chunk naming `n` after the header.
+fn distinct_copy(blob: &SignatureBlob, n: u64) -> SignatureBlob {
+    use sha2::Digest;
+    const HEADER: usize = 8 + 25; // signature + IHDR chunk
+    let data = format!("Comment\0demo signature {n}");
+    let mut chunk = Vec::with_capacity(12 + data.len());
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut typed = b"tEXt".to_vec();
+    typed.extend_from_slice(data.as_bytes());
+    chunk.extend_from_slice(&typed);
+    chunk.extend_from_slice(&crc32fast::hash(&typed).to_be_bytes());
+    let mut png = blob.png[..HEADER].to_vec();
+    png.extend_from_slice(&chunk);
+    png.extend_from_slice(&blob.png[HEADER..]);
+    let mut info = blob.info.clone();
+    info.sha256 = hex::encode(sha2::Sha256::digest(&png));
+    SignatureBlob { info, png, ink_ratio: blob.ink_ratio }
+}
+
 fn blob(png: Vec<u8>) -> ApiResult<SignatureBlob> {
     use base64::Engine;
     crate::signature::parse_signature(&base64::engine::general_purpose::STANDARD.encode(&png))
@@ -440,10 +459,12 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
             }
         }
         let faint = rng.below(60) == 0;
-        // Big benchmark stores reuse a pool of signatures: drawing and encoding one costs
-        // milliseconds, and a hundred thousand distinct ones would dominate the fill.
+        // Big benchmark stores draw from a pool of signature images: drawing and encoding
+        // one costs milliseconds, and a hundred thousand would dominate the fill. Each
+        // batch still gets its own bytes (and so its own hash), as real parents do, so a
+        // reviewer's sync fetches one signature per batch.
         let sig = if total > 2000 && sig_pool.len() >= 400 {
-            sig_pool[rng.below(sig_pool.len())].clone()
+            distinct_copy(&sig_pool[rng.below(sig_pool.len())], made as u64)
         } else {
             let s =
                 blob(signature_png(&mut rng, pname.chars().count(), if faint { 0.12 } else { 1.0 }, false))?;
@@ -790,6 +811,17 @@ mod tests {
         for n in [0u64, 1, 9_999_999, 123_456_789] {
             assert!(binddesk_domain::IdNumber::parse(&make_id('A', '1', n)).is_ok());
         }
+    }
+
+    #[test]
+    fn distinct_copies_are_valid_pngs_with_their_own_hash() {
+        let mut rng = Rng::new(7);
+        let s = blob(signature_png(&mut rng, 3, 1.0, false)).unwrap();
+        let c = distinct_copy(&s, 42);
+        assert_ne!(c.info.sha256, s.info.sha256);
+        let again = blob(c.png.clone()).unwrap();
+        assert_eq!(again.info.sha256, c.info.sha256);
+        assert_eq!((again.info.width, again.info.height), (s.info.width, s.info.height));
     }
 
     #[test]

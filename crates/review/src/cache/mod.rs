@@ -5,6 +5,7 @@
 //! The file is encrypted with SQLCipher under a random 256-bit key that the engine keeps
 //! in the credential store; a wrong key is refused before anything is written.
 
+mod index;
 pub mod query;
 pub mod schema;
 
@@ -88,6 +89,8 @@ pub struct OutboxRow {
 /// The open cache.
 pub struct Cache {
     pub(crate) conn: Connection,
+    /// The list's in-memory index; `None` until a query needs it or after a large write.
+    pub(crate) index: Option<index::ListIndex>,
 }
 
 /// A time as stored: fixed-width UTC, so text order is time order.
@@ -176,7 +179,18 @@ impl Cache {
             }
             Err(schema::MigrateError::Sqlite(e)) => return Err(e.into()),
         }
-        Ok(Cache { conn })
+        Ok(Cache { conn, index: None })
+    }
+
+    /// Keeps the list index in step with a write that touched these applications.
+    fn touched(&mut self, ids: &[String]) {
+        if ids.len() > index::PATCH_LIMIT {
+            self.index = None;
+        } else if let Some(idx) = self.index.as_mut()
+            && idx.patch(&self.conn, ids).is_err()
+        {
+            self.index = None;
+        }
     }
 
     /// The schema version of the open file.
@@ -214,7 +228,17 @@ impl Cache {
             "INSERT INTO meta(key, value) VALUES ('cursor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [next_cursor.to_string()],
         )?;
+        if !items.is_empty() {
+            // Signatures are fetched after the pages; until that finishes, a later sync
+            // must look for missing ones even if the feed brings nothing new.
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('signatures_pending', '1')
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [],
+            )?;
+        }
         tx.commit()?;
+        self.touched(&items.iter().map(|a| a.id.clone()).collect::<Vec<_>>());
         Ok(())
     }
 
@@ -226,6 +250,7 @@ impl Cache {
             upsert(&tx, app)?;
         }
         tx.commit()?;
+        self.touched(&items.iter().map(|a| a.id.clone()).collect::<Vec<_>>());
         Ok(())
     }
 
@@ -295,6 +320,7 @@ impl Cache {
             delete_application(&tx, id)?;
         }
         tx.commit()?;
+        self.touched(&ids);
         Ok(ids.len() as u32)
     }
 
@@ -311,6 +337,7 @@ impl Cache {
         let tx = self.conn.transaction().map_err(CacheError::from)?;
         let q = queue_in(&tx, application_id, action, reason, now)?;
         tx.commit().map_err(CacheError::from)?;
+        self.touched(&[application_id.to_string()]);
         Ok(q)
     }
 
@@ -334,6 +361,7 @@ impl Cache {
             }
         }
         tx.commit()?;
+        self.touched(ids);
         Ok((queued, skipped))
     }
 
@@ -358,6 +386,7 @@ impl Cache {
         tx.execute("UPDATE applications SET local_status = status WHERE id = ?1", [application_id])
             .map_err(CacheError::from)?;
         tx.commit().map_err(CacheError::from)?;
+        self.touched(&[application_id.to_string()]);
         Ok(())
     }
 
@@ -437,6 +466,7 @@ impl Cache {
             upsert(&tx, app)?;
         }
         tx.commit()?;
+        self.touched(&answers.iter().map(|(_, a)| a.id.clone()).collect::<Vec<_>>());
         Ok(())
     }
 
@@ -483,6 +513,7 @@ impl Cache {
             }
         }
         tx.commit()?;
+        self.touched(std::slice::from_ref(&row.application_id));
         Ok(())
     }
 
@@ -547,6 +578,7 @@ impl Cache {
             [],
         )?;
         tx.commit()?;
+        self.touched(&ids);
         Ok(ids.len() as u32)
     }
 

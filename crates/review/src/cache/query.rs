@@ -2,121 +2,93 @@
 //! the conflicts. ID numbers and phones come out masked; [`Cache::view`] with `reveal`
 //! gives the full values and records that it did.
 
-use super::{Cache, CacheError, bound_accounts, mask_application, parse_ts, queued_from_row};
+use super::{Cache, CacheError, bound_accounts, index, mask_application, parse_ts, queued_from_row};
 use crate::views::{
     ApplicationView, Conflict, ConflictKind, ListItem, ListPage, ListQuery, QueuedDecision, RowSummary,
-    SortKey, StatusCount,
+    StatusCount,
 };
 use binddesk_domain::api::{Application, Timestamp};
 use binddesk_domain::{DecisionAction, Flag, Status};
-use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{OptionalExtension, params};
 
 /// The most rows one page may hold.
 pub const MAX_PAGE: u32 = 500;
 
 impl Cache {
-    /// One page of the list, filtered and sorted, with the total that matches.
-    pub fn list(&self, q: &ListQuery) -> Result<ListPage, CacheError> {
-        let mut filters = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(s) = q.status {
-            filters.push("a.local_status = ?");
-            args.push(Value::Text(s.as_str().into()));
+    fn index(&mut self) -> Result<&index::ListIndex, CacheError> {
+        if self.index.is_none() {
+            self.index = Some(index::ListIndex::build(&self.conn)?);
         }
-        if let Some(c) = &q.class_id {
-            filters.push("a.class_id = ?");
-            args.push(Value::Text(c.clone()));
-        }
-        if let Some(f) = q.flag {
-            filters.push("instr(a.flags, ?) > 0");
-            args.push(Value::Text(format!(" {} ", f.as_str())));
-        }
-        if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            filters.push("instr(a.search, ?) > 0");
-            args.push(Value::Text(t.to_lowercase()));
-        }
-        if q.queued_only {
-            filters.push("EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id)");
-        }
-        let filter =
-            if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
-        let order = match q.sort {
-            SortKey::SubmittedAsc => "a.submitted_at, a.id",
-            SortKey::SubmittedDesc => "a.submitted_at DESC, a.id",
-            SortKey::UpdatedDesc => "a.updated_at DESC, a.id",
-            SortKey::StudentName => "a.student_name, a.submitted_at, a.id",
-            SortKey::Class => "a.class_id, a.submitted_at, a.id",
-        };
-        let total: u32 = self.conn.query_row(
-            &format!("SELECT count(*) FROM applications a {filter}"),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+        self.index.as_ref().ok_or_else(|| CacheError::Damaged("the list index".into()))
+    }
+
+    /// One page of the list, filtered and sorted, with the total that matches. Filters
+    /// and sorting run on the in-memory index; only the page's rows are read from SQLite.
+    pub fn list(&mut self, q: &ListQuery) -> Result<ListPage, CacheError> {
         let limit = match q.limit {
             0 => 100,
             n => n.min(MAX_PAGE),
+        } as usize;
+        let (total, ids) = {
+            let matching = self.index()?.matching(q);
+            let ids: Vec<String> =
+                matching.iter().skip(q.offset as usize).take(limit).map(|r| r.id.clone()).collect();
+            (matching.len() as u32, ids)
         };
-        args.push(Value::Integer(i64::from(limit)));
-        args.push(Value::Integer(i64::from(q.offset)));
-        let sql = format!(
+        let mut st = self.conn.prepare_cached(
             "SELECT a.id, a.version, a.local_status, a.status, a.class_id, a.student_name, a.flags,
                     a.submitted_at, a.updated_at, a.summary,
                     o.decision_id, o.action, o.reason, o.expected_version, o.decided_at, o.attempts, o.last_error,
                     EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = a.id)
              FROM applications a LEFT JOIN outbox o ON o.application_id = a.id
-             {filter} ORDER BY {order} LIMIT ? OFFSET ?"
-        );
-        let mut st = self.conn.prepare_cached(&sql)?;
-        let rows = st.query_map(params_from_iter(args.iter()), |r| {
-            let queued = match r.get::<_, Option<String>>(10)? {
-                None => None,
-                Some(_) => Some(queued_at(r, 10)?),
-            };
-            Ok(RawRow {
-                id: r.get(0)?,
-                version: r.get(1)?,
-                status: r.get(2)?,
-                server_status: r.get(3)?,
-                class_id: r.get(4)?,
-                student_name: r.get(5)?,
-                flags: r.get(6)?,
-                submitted_at: r.get(7)?,
-                updated_at: r.get(8)?,
-                summary: r.get(9)?,
-                queued,
-                has_conflict: r.get(17)?,
-            })
-        })?;
-        let mut items = Vec::with_capacity(limit as usize);
-        for row in rows {
-            items.push(row?.into_item()?);
+             WHERE a.id = ?1",
+        )?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let row = st.query_row([id], |r| {
+                let queued = match r.get::<_, Option<String>>(10)? {
+                    None => None,
+                    Some(_) => Some(queued_at(r, 10)?),
+                };
+                Ok(RawRow {
+                    id: r.get(0)?,
+                    version: r.get(1)?,
+                    status: r.get(2)?,
+                    server_status: r.get(3)?,
+                    class_id: r.get(4)?,
+                    student_name: r.get(5)?,
+                    flags: r.get(6)?,
+                    submitted_at: r.get(7)?,
+                    updated_at: r.get(8)?,
+                    summary: r.get(9)?,
+                    queued,
+                    has_conflict: r.get(17)?,
+                })
+            })?;
+            items.push(row.into_item()?);
         }
         Ok(ListPage { items, total })
     }
 
     /// How many applications each class holds in each status (as the reviewer sees it).
-    pub fn counts(&self) -> Result<Vec<StatusCount>, CacheError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT class_id, local_status, count(*), min(summary) FROM applications
-             GROUP BY class_id, local_status ORDER BY class_id, local_status",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, String>(3)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (class_id, status, count, summary) = row?;
-            let summary: RowSummary =
-                serde_json::from_str(&summary).map_err(|e| CacheError::Damaged(e.to_string()))?;
-            out.push(StatusCount {
+    pub fn counts(&mut self) -> Result<Vec<StatusCount>, CacheError> {
+        let idx = self.index()?;
+        Ok(idx
+            .counts()
+            .into_iter()
+            .map(|(class_id, status, count)| StatusCount {
+                class_name: idx.class_names.get(&class_id).cloned().unwrap_or_default(),
                 class_id,
-                class_name: summary.class_name,
-                status: status_of(&status)?,
+                status,
                 count,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
+    }
+
+    /// Ids of every application matching a query (for "select all that match" and for
+    /// printing a filter), in the query's order.
+    pub fn ids_matching(&mut self, q: &ListQuery) -> Result<Vec<String>, CacheError> {
+        Ok(self.index()?.matching(q).into_iter().map(|r| r.id.clone()).collect())
     }
 
     /// One application for the detail pane: masked, or with the full values when
@@ -239,22 +211,6 @@ impl Cache {
             });
         }
         Ok(out)
-    }
-
-    /// Ids of every application matching a query (for "select all that match" and for
-    /// printing a filter), in the query's order.
-    pub fn ids_matching(&self, q: &ListQuery) -> Result<Vec<String>, CacheError> {
-        let mut all = Vec::new();
-        let mut page = ListQuery { offset: 0, limit: MAX_PAGE, ..q.clone() };
-        loop {
-            let got = self.list(&page)?;
-            let n = got.items.len() as u32;
-            all.extend(got.items.into_iter().map(|i| i.id));
-            if n < MAX_PAGE {
-                return Ok(all);
-            }
-            page.offset += n;
-        }
     }
 }
 
