@@ -1,35 +1,100 @@
 //! BindDesk's desktop shell: Tauri commands and events, nothing else.
 //!
-//! Every command delegates to a library crate (`binddesk-review`, `binddesk-forms`);
-//! the logic lives there, where tests reach it without a window.
+//! Every command (see `commands.rs`) delegates to a library crate (`binddesk-review`,
+//! `binddesk-forms`); the logic lives there, where tests reach it without a window.
+//! This file wires the state, remembers the window's geometry, and starts the app.
+//!
+//! Environment: `BINDDESK_SERVICE_URL` (the address offered at login),
+//! `BINDDESK_DATA_DIR` (instead of the platform's app-data folder), `BINDDESK_SECRET_DIR`
+//! (the credential-store fallback, see the review crate), `BINDDESK_BENCH` (the UI
+//! reports timings on stdout).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use serde::Serialize;
+mod commands;
+mod settings;
 
-/// What the front end shows in its header and "about" box.
-#[derive(Serialize)]
-struct AppInfo {
-    name_zh_tw: &'static str,
-    name_en: &'static str,
-    version: &'static str,
-    /// The binding service the app was started against (scripts/run.sh sets it).
-    service_url: Option<String>,
-}
+use binddesk_review::EngineConfig;
+use binddesk_review::secrets::SecretStore;
+use commands::AppState;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use tauri::Manager;
 
-#[tauri::command]
-fn app_info() -> AppInfo {
-    AppInfo {
-        name_zh_tw: "綁定審核台",
-        name_en: "BindDesk",
-        version: env!("CARGO_PKG_VERSION"),
-        service_url: std::env::var("BINDDESK_SERVICE_URL").ok(),
+fn data_dir(app: &tauri::App) -> PathBuf {
+    match std::env::var_os("BINDDESK_DATA_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => app.path().app_data_dir().unwrap_or_else(|_| std::env::temp_dir().join("binddesk")),
     }
 }
 
 fn main() {
     let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![app_info])
+        .setup(|app| {
+            let dir = data_dir(app);
+            let saved = settings::load(&dir);
+            let config = SecretStore::from_env()
+                .map(|secrets| EngineConfig { data_dir: dir.clone(), secrets })
+                .map_err(|e| e.to_string());
+            if let (Some(win), Some(g)) = (app.get_webview_window("main"), saved.window) {
+                // A remembered geometry is only applied when it is plausible.
+                if g.width >= 600 && g.height >= 400 && g.width < 10_000 && g.height < 10_000 {
+                    let _ = win.set_size(tauri::PhysicalSize::new(g.width, g.height));
+                    let _ = win.set_position(tauri::PhysicalPosition::new(g.x, g.y));
+                }
+            }
+            app.manage(AppState {
+                data_dir: dir,
+                config,
+                engine: tokio::sync::RwLock::new(None),
+                sync_cancel: Mutex::new(Default::default()),
+                print_cancel: Arc::new(Default::default()),
+                renderer: OnceLock::new(),
+                printed: Mutex::new(Default::default()),
+                settings: Mutex::new(saved),
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { .. } = event {
+                let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
+                let state = window.state::<AppState>();
+                let mut s = state.settings.lock().unwrap_or_else(|p| p.into_inner());
+                s.window = Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
+                let _ = settings::save(&state.data_dir, &s);
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::set_language,
+            commands::has_offline_cache,
+            commands::login,
+            commands::open_offline,
+            commands::relogin,
+            commands::logout,
+            commands::status,
+            commands::counts,
+            commands::list,
+            commands::ids_matching,
+            commands::view,
+            commands::reveal,
+            commands::signature,
+            commands::decide,
+            commands::preview_many,
+            commands::decide_many,
+            commands::undo,
+            commands::conflicts,
+            commands::drop_conflict,
+            commands::send_outbox,
+            commands::sync_now,
+            commands::cancel_sync,
+            commands::default_print_path,
+            commands::print_forms,
+            commands::cancel_print,
+            commands::open_path,
+            commands::send_to_printer,
+            commands::bench_mark,
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("BindDesk could not start: {e}");

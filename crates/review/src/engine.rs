@@ -109,12 +109,12 @@ pub fn has_offline_cache(cfg: &EngineConfig, service_url: &str, username: &str) 
 
 /// One reviewer's engine.
 pub struct Engine {
-    client: Client,
+    client: std::sync::RwLock<Client>,
     cache: Mutex<Option<Cache>>,
     cfg: EngineConfig,
     id: String,
     username: String,
-    staff: Staff,
+    staff: std::sync::RwLock<Staff>,
     online: AtomicBool,
     page_size: AtomicU32,
     send_lock: tokio::sync::Mutex<()>,
@@ -205,12 +205,12 @@ impl Engine {
         online: bool,
     ) -> Engine {
         Engine {
-            client,
+            client: std::sync::RwLock::new(client),
             cache: Mutex::new(Some(cache)),
             cfg: cfg.clone(),
             id,
             username: username.to_string(),
-            staff,
+            staff: std::sync::RwLock::new(staff),
             online: AtomicBool::new(online),
             page_size: AtomicU32::new(DEFAULT_PAGE),
             send_lock: tokio::sync::Mutex::new(()),
@@ -219,17 +219,19 @@ impl Engine {
     }
 
     /// Logs in again (the session expired) without closing the cache.
-    pub async fn relogin(&mut self, password: &str) -> Result<(), EngineError> {
-        let session = self.client.login(&self.username, password).await?;
+    pub async fn relogin(&self, password: &str) -> Result<(), EngineError> {
+        let mut client = self.client();
+        let session = client.login(&self.username, password).await?;
         self.cfg.secrets.set(&token_name(&self.id), session.token.as_bytes())?;
-        self.staff = session.staff;
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = client;
+        *self.staff.write().unwrap_or_else(|p| p.into_inner()) = session.staff;
         self.online.store(true, Ordering::SeqCst);
         Ok(())
     }
 
     /// Ends the session. With `wipe` the cache file and its key are deleted too; that is
     /// refused while decisions are unsent unless `force`.
-    pub async fn logout(&mut self, wipe: bool, force: bool) -> Result<(), EngineError> {
+    pub async fn logout(&self, wipe: bool, force: bool) -> Result<(), EngineError> {
         if wipe && !force {
             let unsent = self.with_cache(|c| c.outbox_len())?;
             if unsent > 0 {
@@ -237,7 +239,9 @@ impl Engine {
             }
         }
         // The service may be unreachable; the local end of the session ends regardless.
-        let _ = self.client.logout().await;
+        let mut client = self.client();
+        let _ = client.logout().await;
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = client;
         self.cfg.secrets.delete(&token_name(&self.id))?;
         if wipe {
             let cache = self.lock().take();
@@ -262,13 +266,18 @@ impl Engine {
     }
 
     /// The logged-in staff member.
-    pub fn staff(&self) -> &Staff {
-        &self.staff
+    pub fn staff(&self) -> Staff {
+        self.staff.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// The client (for tests and diagnostics).
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// A copy of the client with the current token (for network calls, and for tests).
+    pub fn client(&self) -> Client {
+        self.client.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The username this engine is for.
+    pub fn username(&self) -> &str {
+        &self.username
     }
 
     /// Sets the change-feed page size (tests use small pages to stop mid-sync).
@@ -301,8 +310,8 @@ impl Engine {
         let (last, queued, conflicts, cached) = self
             .with_cache(|c| Ok((c.meta("last_sync_at")?, c.outbox_len()?, c.conflicts_len()?, c.count()?)))?;
         Ok(EngineStatus {
-            service_url: self.client.base().to_string(),
-            staff: self.staff.clone(),
+            service_url: self.client().base().to_string(),
+            staff: self.staff(),
             online: self.online.load(Ordering::SeqCst),
             last_sync_at: last.as_deref().map(crate::cache::parse_ts).transpose()?,
             queued,
@@ -394,6 +403,20 @@ impl Engine {
         })
     }
 
+    /// Which of these a bulk decision would skip, and why; nothing is queued.
+    pub fn preview_many(
+        &self,
+        ids: &[String],
+        action: DecisionAction,
+        reason: Option<&str>,
+    ) -> Result<Vec<Skipped>, EngineError> {
+        let skipped = self.with_cache(|c| c.preview_many(ids, action, reason, Utc::now()))?;
+        Ok(skipped
+            .into_iter()
+            .map(|(application_id, e)| Skipped { application_id, code: e.code().to_string(), message: e.to_string() })
+            .collect())
+    }
+
     /// Takes back a decision not yet sent.
     pub fn undo(&self, id: &str) -> Result<(), EngineError> {
         let mut guard = self.lock();
@@ -469,7 +492,7 @@ impl Engine {
                 expected_version: row.expected_version,
                 decision_id: row.decision_id.clone(),
             };
-            let r = self.client.decide(&row.application_id, &req).await;
+            let r = self.client().decide(&row.application_id, &req).await;
             self.note(&r);
             return match r {
                 Err(e)
@@ -493,7 +516,7 @@ impl Engine {
                 })
                 .collect(),
         };
-        let r = self.client.decide_batch(&batch).await;
+        let r = self.client().decide_batch(&batch).await;
         self.note(&r);
         let resp = r?;
         if resp.results.len() != rows.len()
@@ -562,7 +585,7 @@ impl Engine {
                     };
                     // What the service holds now, for the reviewer to compare (best effort).
                     let current = match kind {
-                        ConflictKind::Refused => self.client.application(&row.application_id).await.ok(),
+                        ConflictKind::Refused => self.client().application(&row.application_id).await.ok(),
                         _ => None,
                     };
                     self.with_cache(|c| {
@@ -611,7 +634,7 @@ impl Engine {
                 report.cancelled = true;
                 return Ok(report);
             }
-            let r = self.client.changes_sized(cursor, self.page_size.load(Ordering::SeqCst)).await;
+            let r = self.client().changes_sized(cursor, self.page_size.load(Ordering::SeqCst)).await;
             self.note(&r);
             let (page, bytes) = r?;
             if page.next_cursor < cursor {
@@ -643,7 +666,7 @@ impl Engine {
         loop {
             while failure.is_none() && !cancel.is_cancelled() && running.len() < SIGNATURE_FETCHES {
                 let Some(sha) = queue.next() else { break };
-                let client = self.client.clone();
+                let client = self.client();
                 running.spawn(async move {
                     let r = client.signature(&sha).await;
                     (sha, r)
@@ -725,7 +748,8 @@ impl Engine {
                 }
             }
         }
-        let school = self.staff.school.name.as_str();
+        let staff = self.staff();
+        let school = staff.school.name.as_str();
         let inputs: Vec<binddesk_forms::FormInput<'_>> = items
             .iter()
             .map(|(a, png)| binddesk_forms::FormInput {

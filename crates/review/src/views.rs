@@ -266,6 +266,7 @@ pub struct SyncProgress {
     /// Signatures to fetch in all (known once the feed is read).
     pub signatures_total: u32,
     /// Bytes received so far (JSON and images).
+    #[ts(type = "number")]
     pub bytes: u64,
 }
 
@@ -277,6 +278,7 @@ pub struct SyncReport {
     /// Signatures fetched.
     pub signatures: u32,
     /// Bytes received.
+    #[ts(type = "number")]
     pub bytes: u64,
     /// Decisions acknowledged by the service.
     pub sent: u32,

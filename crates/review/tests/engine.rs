@@ -437,7 +437,7 @@ async fn queries_filter_sort_mask_and_reveal_with_an_audit() {
 #[tokio::test]
 async fn rules_undo_purge_and_wipe() {
     let fx = Fx::start(120);
-    let mut e = fx.engine("t.info2").await;
+    let e = fx.engine("t.info2").await;
     sync(&e).await;
     let pending = stable_pending(&e);
     let a = &pending[0];
@@ -508,7 +508,10 @@ async fn an_admin_bulk_approves_and_prints_from_the_cache() {
     let q = ListQuery { status: Some(Status::Pending), ..Default::default() };
     let ids = e.ids_matching(&q).unwrap();
     assert!(ids.len() > 50, "{}", ids.len());
+    let preview = e.preview_many(&ids, DecisionAction::Approve, None).unwrap();
+    assert_eq!(e.status().unwrap().queued, 0, "a preview queues nothing");
     let bulk = e.decide_many(&ids, DecisionAction::Approve, None).unwrap();
+    assert_eq!(preview, bulk.skipped, "the preview names exactly what the bulk decision skips");
     assert_eq!(bulk.queued as usize + bulk.skipped.len(), ids.len());
     assert!(bulk.skipped.iter().all(|s| s.code == "account_limit"), "{:?}", bulk.skipped);
     let r = e.send_outbox(true).await.unwrap();

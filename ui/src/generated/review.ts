@@ -299,7 +299,7 @@ signatures_total: number,
 /**
  * Bytes received so far (JSON and images).
  */
-bytes: bigint, };
+bytes: number, };
 
 export type SyncReport = { 
 /**
@@ -313,7 +313,7 @@ signatures: number,
 /**
  * Bytes received.
  */
-bytes: bigint, 
+bytes: number, 
 /**
  * Decisions acknowledged by the service.
  */

@@ -365,6 +365,28 @@ impl Cache {
         Ok((queued, skipped))
     }
 
+    /// What [`Cache::queue_many`] would skip, without queuing anything: the same checks
+    /// in a transaction that is rolled back (for the bulk confirmation).
+    pub fn preview_many(
+        &mut self,
+        ids: &[String],
+        action: DecisionAction,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<(String, QueueError)>, CacheError> {
+        let tx = self.conn.transaction()?;
+        let mut skipped = Vec::new();
+        for id in ids {
+            match queue_in(&tx, id, action, reason, now) {
+                Ok(_) => {}
+                Err(QueueError::Cache(e)) => return Err(e),
+                Err(e) => skipped.push((id.clone(), e)),
+            }
+        }
+        tx.rollback()?;
+        Ok(skipped)
+    }
+
     /// Takes back a decision that has not been sent yet.
     pub fn undo(&mut self, application_id: &str) -> Result<(), QueueError> {
         let tx = self.conn.transaction().map_err(CacheError::from)?;

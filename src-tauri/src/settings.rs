@@ -1,0 +1,53 @@
+//! The few things the app remembers between runs: language, the last service address and
+//! username, and the window's size and position. A plain JSON file in the data folder;
+//! nothing personal about applicants, and no secret (those are in the credential store).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The window's last geometry, in physical pixels.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Geometry {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What is remembered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// `zh-TW` (default) or `en`.
+    pub lang: Option<String>,
+    /// The last service address used to log in.
+    pub service_url: Option<String>,
+    /// The last username.
+    pub username: Option<String>,
+    /// The main window's geometry.
+    pub window: Option<Geometry>,
+}
+
+/// The settings file in a data folder.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join("settings.json")
+}
+
+/// Reads the settings; a missing, oversized or damaged file gives the defaults.
+pub fn load(data_dir: &Path) -> Settings {
+    let p = path(data_dir);
+    match std::fs::metadata(&p) {
+        Ok(m) if m.len() <= 64 * 1024 => {}
+        _ => return Settings::default(),
+    }
+    std::fs::read(&p).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// Writes the settings (temporary file, then rename, so a crash never leaves half).
+pub fn save(data_dir: &Path, s: &Settings) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    let tmp = data_dir.join("settings.json.tmp");
+    let bytes = serde_json::to_vec_pretty(s).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(tmp, path(data_dir))
+}
