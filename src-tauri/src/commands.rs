@@ -274,20 +274,17 @@ pub async fn send_outbox(state: State<'_, AppState>) -> Res<SendReport> {
     Ok(engine(&state).await?.send_outbox(true).await?)
 }
 
-/// Syncs, emitting `sync-progress` events as it goes.
+/// Syncs, emitting `sync-progress` events as it goes. `manual` (the reviewer pressed
+/// the button) sends queued decisions at once, backoff or not.
 #[tauri::command]
-pub async fn sync_now(app: AppHandle, state: State<'_, AppState>) -> Res<SyncReport> {
+pub async fn sync_now(app: AppHandle, state: State<'_, AppState>, manual: bool) -> Res<SyncReport> {
     let e = engine(&state).await?;
     let cancel = CancelToken::new();
     *state.sync_cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
-    let report = e
-        .sync(
-            &|p| {
-                let _ = app.emit("sync-progress", p);
-            },
-            &cancel,
-        )
-        .await?;
+    let emit = |p| {
+        let _ = app.emit("sync-progress", p);
+    };
+    let report = if manual { e.sync_now(&emit, &cancel).await? } else { e.sync(&emit, &cancel).await? };
     Ok(report)
 }
 

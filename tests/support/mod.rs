@@ -165,3 +165,35 @@ pub fn assert_shows_header(png: &[u8]) {
         .count();
     assert!(blue as u32 > w * 20, "no BindDesk header in the screenshot ({blue} header pixels)");
 }
+
+/// A WebDriver session with the real app, started by tauri-driver on `display` with
+/// these environment variables (they reach the app through WebKitWebDriver).
+pub async fn launch_app(display: &Display, env: &[(&str, String)]) -> (ProcessGuard, fantoccini::Client) {
+    // Already installed by another test in this process is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let mut cmd = Command::new(tauri_driver());
+    cmd.args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let driver = ProcessGuard::spawn("tauri-driver", &mut cmd);
+    let mut caps = serde_json::Map::new();
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match fantoccini::ClientBuilder::rustls().expect("rustls client").capabilities(caps.clone()).connect(&url).await
+        {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    }
+}

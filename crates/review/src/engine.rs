@@ -608,10 +608,29 @@ impl Engine {
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
         cancel: &CancelToken,
     ) -> Result<SyncReport, EngineError> {
+        self.sync_inner(false, progress, cancel).await
+    }
+
+    /// A sync the reviewer asked for: queued decisions are sent now, even those waiting
+    /// out a backoff after an earlier failure.
+    pub async fn sync_now(
+        &self,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, EngineError> {
+        self.sync_inner(true, progress, cancel).await
+    }
+
+    async fn sync_inner(
+        &self,
+        force_send: bool,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, EngineError> {
         let _one_sync = self.sync_lock.lock().await;
         let mut p = SyncProgress { phase: Some(SyncPhase::Sending), ..SyncProgress::default() };
         progress(p);
-        let sent = match self.send_outbox(false).await {
+        let sent = match self.send_outbox(force_send).await {
             Ok(r) => r,
             Err(EngineError::Client(e)) if e.is_transient() => SendReport::default(),
             Err(e) => return Err(e),

@@ -27,6 +27,7 @@ export const messages = {
   logoutWipe: { "zh-TW": "登出並清除本機資料", en: "Log out and wipe local data" },
   // review screen
   allClasses: { "zh-TW": "全部班級", en: "All classes" },
+  allStatuses: { "zh-TW": "全部狀態", en: "All statuses" },
   search: { "zh-TW": "搜尋姓名或遮罩身分證號（/）", en: "Search name or masked ID (/)" },
   anyFlag: { "zh-TW": "全部提醒", en: "Any flag" },
   onlyQueued: { "zh-TW": "只看待送出", en: "Waiting to send only" },

@@ -1,0 +1,305 @@
+//! End-to-end: the real desktop app (tauri-driver + WebKitWebDriver under a private Xvfb)
+//! against the real binding service in demo mode. A teacher logs in, sees only their
+//! class, opens an application and its signature, approves one and returns one, then
+//! decides two while the service is down and both arrive once it is back; an
+//! administrator bulk-approves a filtered set and prints a class to PDF. Each step saves
+//! a screenshot in target/e2e-screenshots/.
+
+mod support;
+
+use binddesk_domain::api::Application;
+use binddesk_domain::{HistoryAction, RegistryResult, Status};
+use binddesk_review::client::Client;
+use binddesk_service::testing::{RunningService, binary_beside_test};
+use fantoccini::{Locator, elements::Element};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use support::*;
+
+struct Ui {
+    c: fantoccini::Client,
+    name: &'static str,
+    shots: u32,
+}
+
+impl Ui {
+    async fn find(&self, css: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    async fn all_texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.c.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            out.push(e.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    /// Waits until `css`'s text satisfies `ok`.
+    async fn until_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let t = match self.c.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&t) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{css} still reads {t:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text).await.expect("type");
+    }
+
+    async fn shot(&mut self, what: &str) {
+        self.shots += 1;
+        let png = self.c.screenshot().await.expect("screenshot");
+        let path = screenshot_dir().join(format!("{}-{:02}-{what}.png", self.name, self.shots));
+        std::fs::write(path, &png).expect("save screenshot");
+    }
+
+    async fn login(&mut self, password: &str) {
+        self.type_into("[data-testid=login-password]", password).await;
+        self.click("[data-testid=login-submit]").await;
+        self.find("[data-testid=list]").await;
+    }
+
+    /// Narrows the list to one application by its id and opens it.
+    async fn open(&self, id: &str) {
+        self.type_into("[data-testid=search]", id).await;
+        self.until_text("[data-testid=total]", |t| t.starts_with("1 ")).await;
+        self.click(&format!("[data-id='{id}'] .rowbody")).await;
+        self.until_text("[data-testid=detail] .mono", |t| t == id).await;
+    }
+
+    async fn sync(&self) {
+        self.click("[data-testid=sync]").await;
+        // The button comes back when the sync is over.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.find("[data-testid=sync]").await;
+    }
+}
+
+struct Fixture {
+    svc: RunningService,
+    dir: PathBuf,
+    db: PathBuf,
+    display: Display,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Fixture {
+    fn start() -> Fixture {
+        let dir = std::env::temp_dir().join(format!("binddesk-e2e-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let db = dir.join("service.sqlite");
+        let svc = RunningService::start_demo(&binary_beside_test(), &db, &["--demo-applications", "150"])
+            .expect("the demo service starts (cargo build -p binddesk-service)");
+        Fixture { svc, dir, db, display: Display::start() }
+    }
+
+    async fn app(&self, user: &str, name: &'static str) -> (ProcessGuard, Ui) {
+        let env = [
+            ("BINDDESK_SERVICE_URL", self.svc.base.clone()),
+            ("BINDDESK_USERNAME", user.to_string()),
+            ("BINDDESK_DATA_DIR", self.dir.join(format!("app-{user}")).to_string_lossy().into_owned()),
+            ("BINDDESK_SECRET_DIR", self.dir.join(format!("secrets-{user}")).to_string_lossy().into_owned()),
+        ];
+        let (driver, c) = launch_app(&self.display, &env).await;
+        (driver, Ui { c, name, shots: 0 })
+    }
+
+    async fn api(&self, user: &str) -> Client {
+        let mut c = Client::new(&self.svc.base).expect("client");
+        c.login(user, &self.svc.password(user).expect("demo login")).await.expect("api login");
+        c
+    }
+}
+
+async fn all_applications(c: &Client) -> Vec<Application> {
+    let mut since = 0;
+    let mut out = Vec::new();
+    loop {
+        let page = c.changes(since, 2000).await.expect("feed");
+        out.extend(page.items);
+        since = page.next_cursor;
+        if !page.has_more {
+            return out;
+        }
+    }
+}
+
+/// Pending applications whose registry check failed and that carry no flag: nothing in
+/// the background moves them, and any reviewer may decide them.
+fn plain_pending(apps: &[Application], class: &str) -> Vec<Application> {
+    apps.iter()
+        .filter(|a| {
+            a.student.class_name == class
+                && a.status == Status::Pending
+                && a.registry_check.result == RegistryResult::Failed
+                && a.flags.is_empty()
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_teacher_reviews_decides_and_works_offline() {
+    let mut fx = Fixture::start();
+    let admin = fx.api("admin.riyao").await;
+    let apps = all_applications(&admin).await;
+    let pending = plain_pending(&apps, "資訊二忠");
+    assert!(pending.len() >= 4, "the demo has pending applications in 資訊二忠");
+    let (_driver, mut ui) = fx.app("t.info2", "teacher").await;
+    ui.shot("login").await;
+    ui.login(&fx.svc.password("t.info2").expect("password")).await;
+
+    // Only their class: one class in the sidebar, and every row of every status is 資訊二忠.
+    ui.click("[data-testid=tab-all]").await;
+    let expected = apps.iter().filter(|a| a.student.class_name == "資訊二忠").count();
+    ui.until_text("[data-testid=total]", |t| t.starts_with(&format!("{expected} "))).await;
+    let classes = ui.all_texts("[data-testid=classes] button").await;
+    assert_eq!(classes.len(), 2, "全部班級 and one class: {classes:?}");
+    assert!(classes[1].starts_with("資訊二忠"), "{classes:?}");
+    let rows = ui.all_texts("[data-testid=row] .who small").await;
+    assert!(!rows.is_empty());
+    assert!(rows.iter().step_by(2).all(|c| c == "資訊二忠"), "{rows:?}");
+    ui.shot("class-list").await;
+
+    // An application and its signature.
+    let a = &pending[0];
+    ui.open(&a.id).await;
+    assert_eq!(ui.text("[data-testid=detail-student]").await, a.student.name);
+    let sig = ui.find("[data-testid=signature-img]").await;
+    let src = sig.attr("src").await.expect("src").unwrap_or_default();
+    assert!(src.starts_with("data:image/png;base64,"), "{}", &src[..src.len().min(40)]);
+    let parent_id = ui.text("[data-testid=parent-id]").await;
+    assert!(parent_id.contains("***") && !parent_id.contains(&a.parent.id_number[4..8]), "masked: {parent_id}");
+    ui.shot("detail-with-signature").await;
+
+    // Approve one, return one with a reason; the service agrees.
+    ui.click("[data-testid=approve]").await;
+    ui.find("[data-testid=detail-waiting]").await;
+    let b = &pending[1];
+    ui.open(&b.id).await;
+    ui.click("[data-testid=return]").await;
+    ui.type_into("[data-testid=return-reason]", "簽名不清楚，請重新簽名").await;
+    ui.click("[data-testid=return-confirm]").await;
+    ui.find("[data-testid=detail-waiting]").await;
+    ui.shot("decided-waiting").await;
+    ui.sync().await;
+    ui.until_text("[data-testid=queued-count]", |t| t.ends_with("：0")).await;
+    let sa = admin.application(&a.id).await.expect("a");
+    let sb = admin.application(&b.id).await.expect("b");
+    assert_eq!(sa.status, Status::Approved);
+    assert_eq!(sb.status, Status::Returned);
+    assert_eq!(sb.return_reason.as_deref(), Some("簽名不清楚，請重新簽名"));
+    ui.shot("sent").await;
+
+    // Offline: the service stops, two decisions are made, it starts again, both arrive once.
+    let listen = fx.svc.listen().to_string();
+    assert!(fx.svc.stop(), "the service stops");
+    let (c, d) = (&pending[2], &pending[3]);
+    for x in [c, d] {
+        ui.open(&x.id).await;
+        ui.click("[data-testid=approve]").await;
+        ui.find("[data-testid=detail-waiting]").await;
+    }
+    ui.sync().await;
+    ui.until_text("[data-testid=online]", |t| t == "離線").await;
+    ui.until_text("[data-testid=queued-count]", |t| t.ends_with("：2")).await;
+    ui.shot("offline-two-waiting").await;
+    fx.svc = RunningService::start_demo_at(&binary_beside_test(), &fx.db, &listen, &["--demo-applications", "150"])
+        .expect("the service starts again");
+    ui.sync().await;
+    ui.until_text("[data-testid=queued-count]", |t| t.ends_with("：0")).await;
+    ui.until_text("[data-testid=online]", |t| t == "連線中").await;
+    let admin = fx.api("admin.riyao").await;
+    for x in [c, d] {
+        let s = admin.application(&x.id).await.expect("application");
+        assert_eq!(s.status, Status::Approved);
+        assert_eq!(s.history.iter().filter(|h| h.action == HistoryAction::Approved).count(), 1, "applied once");
+    }
+    ui.shot("back-online").await;
+    ui.c.close().await.expect("close session");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_bulk_approves_a_filtered_set_and_prints_a_class() {
+    let fx = Fixture::start();
+    let admin = fx.api("admin.riyao").await;
+    let (_driver, mut ui) = fx.app("admin.riyao", "admin").await;
+    ui.login(&fx.svc.password("admin.riyao").expect("password")).await;
+
+    // Filter: 資訊一忠, pending. Select all that match, approve in bulk.
+    ui.click("[data-testid='class-資訊一忠']").await;
+    ui.click("[data-testid=tab-pending]").await;
+    let before = all_applications(&admin).await;
+    let target: Vec<&Application> =
+        before.iter().filter(|a| a.student.class_name == "資訊一忠" && a.status == Status::Pending).collect();
+    assert!(target.len() >= 3, "{}", target.len());
+    ui.until_text("[data-testid=total]", |t| t.starts_with(&format!("{} ", target.len()))).await;
+    ui.click("[data-testid=select-all]").await;
+    ui.until_text("[data-testid=selected-count]", |t| t.ends_with(&format!("：{}", target.len()))).await;
+    ui.click("[data-testid=bulk-approve]").await;
+    let summary = ui.text("[data-testid=bulk-summary]").await;
+    let limited = target.iter().filter(|a| a.flags.contains(&binddesk_domain::Flag::AccountLimit)).count();
+    assert!(summary.contains(&format!("{}", target.len() - limited)), "{summary}");
+    ui.shot("bulk-confirm").await;
+    ui.click("[data-testid=bulk-confirm]").await;
+    let result = ui.until_text("[data-testid=bulk-result]", |t| !t.is_empty()).await;
+    ui.shot("bulk-result").await;
+    ui.click("[data-testid=bulk-close]").await;
+    let after = all_applications(&admin).await;
+    for a in &target {
+        let now = after.iter().find(|x| x.id == a.id).expect("still there");
+        if a.flags.contains(&binddesk_domain::Flag::AccountLimit) {
+            assert_eq!(now.status, Status::Pending, "skipped by the rules");
+        } else {
+            assert!(matches!(now.status, Status::Approved | Status::AutoApproved), "{result}: {:?}", now.status);
+        }
+    }
+
+    // Print every form of 資訊二忠 (all statuses) to a PDF; each student's name is in it.
+    ui.click("[data-testid='class-資訊二忠']").await;
+    ui.click("[data-testid=tab-all]").await;
+    let class: Vec<&Application> = after.iter().filter(|a| a.student.class_name == "資訊二忠").collect();
+    ui.until_text("[data-testid=total]", |t| t.starts_with(&format!("{} ", class.len()))).await;
+    ui.click("[data-testid=print-matching]").await;
+    let pdf = fx.dir.join("資訊二忠.pdf");
+    ui.type_into("[data-testid=print-path]", &pdf.to_string_lossy()).await;
+    ui.click("[data-testid=print-go]").await;
+    let done = ui.until_text("[data-testid=print-result]", |t| !t.is_empty()).await;
+    assert!(done.contains(&format!("{}", class.len())), "{done}");
+    ui.shot("printed").await;
+    let out = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for a in &class {
+        assert!(text.contains(a.student.name.as_str()), "{} is in the PDF", a.student.name);
+    }
+    ui.c.close().await.expect("close session");
+}
