@@ -111,6 +111,8 @@ pub struct AppInfo {
     credential_store: String,
     /// Bench mode: the UI reports its timings.
     bench: bool,
+    /// Bench baseline: show an empty window.
+    empty: bool,
 }
 
 #[tauri::command]
@@ -128,6 +130,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
             Err(e) => e.clone(),
         },
         bench: std::env::var_os("BINDDESK_BENCH").is_some(),
+        empty: std::env::var_os("BINDDESK_BENCH_EMPTY").is_some(),
     }
 }
 
@@ -424,7 +427,7 @@ pub fn send_to_printer(state: State<'_, AppState>, path: String) -> Res<String> 
 /// Bench mode only: the UI reports a timing, printed on stdout for the bench script.
 #[tauri::command]
 pub fn bench_mark(label: String, ms: f64) {
-    if std::env::var_os("BINDDESK_BENCH").is_some() {
+    if std::env::var_os("BINDDESK_BENCH").is_some() || std::env::var_os("BINDDESK_BENCH_EMPTY").is_some() {
         println!("BINDDESK_BENCH {label} {ms:.1}");
     }
 }

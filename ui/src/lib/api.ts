@@ -10,7 +10,7 @@ import type {
 export type AppInfo = {
   name_zh_tw: string; name_en: string; version: string;
   service_url: string | null; username: string | null; lang: string;
-  credential_store: string; bench: boolean;
+  credential_store: string; bench: boolean; empty: boolean;
 };
 
 /** An error from a command: a stable code the UI translates. */
