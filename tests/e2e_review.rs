@@ -198,7 +198,10 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     let src = sig.attr("src").await.expect("src").unwrap_or_default();
     assert!(src.starts_with("data:image/png;base64,"), "{}", &src[..src.len().min(40)]);
     let parent_id = ui.text("[data-testid=parent-id]").await;
-    assert!(parent_id.contains("***") && !parent_id.contains(&a.parent.id_number[4..8]), "masked: {parent_id}");
+    assert!(
+        parent_id.contains("***") && !parent_id.contains(&a.parent.id_number[4..8]),
+        "masked: {parent_id}"
+    );
     ui.shot("detail-with-signature").await;
 
     // Approve one, return one with a reason; the service agrees.
@@ -233,8 +236,13 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     ui.until_text("[data-testid=online]", |t| t == "離線").await;
     ui.until_text("[data-testid=queued-count]", |t| t.ends_with("：2")).await;
     ui.shot("offline-two-waiting").await;
-    fx.svc = RunningService::start_demo_at(&binary_beside_test(), &fx.db, &listen, &["--demo-applications", "150"])
-        .expect("the service starts again");
+    fx.svc = RunningService::start_demo_at(
+        &binary_beside_test(),
+        &fx.db,
+        &listen,
+        &["--demo-applications", "150"],
+    )
+    .expect("the service starts again");
     ui.sync().await;
     ui.until_text("[data-testid=queued-count]", |t| t.ends_with("：0")).await;
     ui.until_text("[data-testid=online]", |t| t == "連線中").await;
@@ -242,7 +250,11 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     for x in [c, d] {
         let s = admin.application(&x.id).await.expect("application");
         assert_eq!(s.status, Status::Approved);
-        assert_eq!(s.history.iter().filter(|h| h.action == HistoryAction::Approved).count(), 1, "applied once");
+        assert_eq!(
+            s.history.iter().filter(|h| h.action == HistoryAction::Approved).count(),
+            1,
+            "applied once"
+        );
     }
     ui.shot("back-online").await;
     ui.c.close().await.expect("close session");
@@ -280,7 +292,11 @@ async fn an_admin_bulk_approves_a_filtered_set_and_prints_a_class() {
         if a.flags.contains(&binddesk_domain::Flag::AccountLimit) {
             assert_eq!(now.status, Status::Pending, "skipped by the rules");
         } else {
-            assert!(matches!(now.status, Status::Approved | Status::AutoApproved), "{result}: {:?}", now.status);
+            assert!(
+                matches!(now.status, Status::Approved | Status::AutoApproved),
+                "{result}: {:?}",
+                now.status
+            );
         }
     }
 

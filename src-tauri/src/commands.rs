@@ -49,7 +49,11 @@ impl From<EngineError> for CommandError {
             EngineError::Client(c) => match c {
                 ClientError::WrongPassword => "wrong_password",
                 ClientError::Locked { minutes } => {
-                    return CommandError { code: "locked".into(), message: e.to_string(), minutes: Some(*minutes) };
+                    return CommandError {
+                        code: "locked".into(),
+                        message: e.to_string(),
+                        minutes: Some(*minutes),
+                    };
                 }
                 ClientError::SessionExpired => "session_expired",
                 ClientError::Unreachable(_) => "unreachable",
@@ -167,7 +171,11 @@ pub async fn login(
 }
 
 #[tauri::command]
-pub async fn open_offline(state: State<'_, AppState>, service_url: String, username: String) -> Res<EngineStatus> {
+pub async fn open_offline(
+    state: State<'_, AppState>,
+    service_url: String,
+    username: String,
+) -> Res<EngineStatus> {
     let cfg = config(&state)?;
     let e = Engine::open_offline(cfg, &service_url, username.trim())?;
     let status = e.status()?;
@@ -306,7 +314,8 @@ pub fn default_print_path(app: AppHandle, name: String) -> String {
         .or_else(|_| app.path().home_dir())
         .unwrap_or_else(|_| std::env::temp_dir())
         .join("BindDesk");
-    let safe: String = name.chars().filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')).collect();
+    let safe: String =
+        name.chars().filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')).collect();
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     dir.join(format!("{safe}-{stamp}.pdf")).to_string_lossy().into_owned()
 }

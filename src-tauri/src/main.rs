@@ -60,7 +60,8 @@ fn main() {
                 let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
                 let state = window.state::<AppState>();
                 let mut s = state.settings.lock().unwrap_or_else(|p| p.into_inner());
-                s.window = Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
+                s.window =
+                    Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
                 let _ = settings::save(&state.data_dir, &s);
             }
         })

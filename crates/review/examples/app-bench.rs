@@ -34,7 +34,8 @@ fn tree(root: u32) -> Vec<u32> {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // The parent pid is the second field after the ")" that ends the command name.
-        let ppid: Option<u32> = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok());
+        let ppid: Option<u32> =
+            stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok());
         if let Some(ppid) = ppid {
             parent_of.push((pid, ppid));
         }
@@ -55,7 +56,8 @@ fn tree_pss_mb(root: u32) -> (f64, Vec<(String, f64)>) {
     for pid in tree(root) {
         let kb = pss_kb(pid);
         total += kb;
-        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
+        let name =
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
         parts.push((name, kb as f64 / 1024.0));
     }
     (total as f64 / 1024.0, parts)
@@ -118,11 +120,15 @@ async fn main() {
     let svc = RunningService::start_demo(
         &binary_beside_test(),
         &dir.join("service.sqlite"),
-        &["--demo-applications", &std::env::var("BINDDESK_BENCH_APPLICATIONS").unwrap_or_else(|_| "27000".into())],
+        &[
+            "--demo-applications",
+            &std::env::var("BINDDESK_BENCH_APPLICATIONS").unwrap_or_else(|_| "27000".into()),
+        ],
     )
     .expect("the release service starts");
     let password = svc.password("admin.riyao").expect("admin login");
-    let cfg = EngineConfig { data_dir: data.clone(), secrets: SecretStore::folder(&secrets).expect("secrets") };
+    let cfg =
+        EngineConfig { data_dir: data.clone(), secrets: SecretStore::folder(&secrets).expect("secrets") };
     let e = Engine::login(&cfg, &svc.base, "admin.riyao", &password).await.expect("login");
     let r = e.sync(&|_| {}, &CancelToken::new()).await.expect("sync");
     println!("cache ready: {} applications, {} signatures", r.applications, r.signatures);
@@ -175,7 +181,11 @@ async fn main() {
     let base = tree_pss_mb(empty.child.id());
     drop(empty);
     let fmt = |v: &Vec<(String, f64)>| {
-        v.iter().filter(|(_, mb)| *mb > 1.0).map(|(n, mb)| format!("{n} {mb:.0}")).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .filter(|(_, mb)| *mb > 1.0)
+            .map(|(n, mb)| format!("{n} {mb:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     println!("PSS, empty window: {:.0} MB ({})", base.0, fmt(&base.1));
     println!("PSS, 20,000 cached, after the filter changes: {:.0} MB ({})", pss.0, fmt(&pss.1));

@@ -413,7 +413,11 @@ impl Engine {
         let skipped = self.with_cache(|c| c.preview_many(ids, action, reason, Utc::now()))?;
         Ok(skipped
             .into_iter()
-            .map(|(application_id, e)| Skipped { application_id, code: e.code().to_string(), message: e.to_string() })
+            .map(|(application_id, e)| Skipped {
+                application_id,
+                code: e.code().to_string(),
+                message: e.to_string(),
+            })
             .collect())
     }
 
