@@ -437,16 +437,13 @@ fn grey_on_white(img: &image::DynamicImage) -> Vec<u8> {
     }
 }
 
-/// A cheap content key for deduplicating identical signature bytes within one file.
+/// The key that deduplicates identical signature bytes within one file. A collision
+/// would put one parent's signature on another's form, so it is SHA-256, not a fast
+/// non-cryptographic hash.
 fn sha_key(bytes: &[u8]) -> String {
-    // FNV-1a over the bytes plus the length: collisions between two real signatures of
-    // one batch are not a practical concern, and no hashing crate is needed.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}-{}", bytes.len())
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A glyph with the text it stands for (kept for the PDF's ToUnicode map, so copying
