@@ -140,6 +140,45 @@ impl Fixture {
     }
 }
 
+/// A parent's session, with the e-mail code read from the demo outbox.
+async fn parent_token(base: &str, email: &str) -> String {
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/api/v1/parent/codes"))
+        .json(&serde_json::json!({"channel": "email", "address": email}))
+        .send()
+        .await
+        .expect("codes");
+    assert_eq!(r.status(), 202);
+    let out: serde_json::Value = http
+        .get(format!("{base}/api/v1/dev/outbox"))
+        .send()
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("json");
+    let body = out["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["to"] == email && m["kind"] == "verification_code")
+        .and_then(|m| m["body"].as_str())
+        .expect("a code")
+        .to_string();
+    let code = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits");
+    let v: serde_json::Value = http
+        .post(format!("{base}/api/v1/parent/session"))
+        .json(&serde_json::json!({"address": email, "code": code}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    v["token"].as_str().expect("token").to_string()
+}
+
 async fn all_applications(c: &Client) -> Vec<Application> {
     let mut since = 0;
     let mut out = Vec::new();
@@ -172,8 +211,43 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     let mut fx = Fixture::start();
     let admin = fx.api("admin.riyao").await;
     let apps = all_applications(&admin).await;
-    let pending = plain_pending(&apps, "資訊二忠");
-    assert!(pending.len() >= 4, "the demo has pending applications in 資訊二忠");
+    let mut pending = plain_pending(&apps, "資訊二忠");
+    assert!(pending.len() >= 5, "the demo has pending applications in 資訊二忠");
+
+    // A parent types markup as their name: returned by someone, resubmitted by the parent.
+    let html = "<img src=x onerror=alert(1)>";
+    let h = pending.remove(0);
+    let returned = admin
+        .decide(
+            &h.id,
+            &binddesk_domain::api::DecisionRequest {
+                action: binddesk_domain::DecisionAction::Return,
+                reason: Some("請填寫全名".into()),
+                expected_version: h.version,
+                decision_id: uuid::Uuid::new_v4().to_string(),
+            },
+        )
+        .await
+        .expect("returned");
+    assert_eq!(returned.status, Status::Returned);
+    let token = parent_token(&fx.svc.base, &h.parent.email).await;
+    use base64::Engine as _;
+    let png = admin.signature(&h.signature.sha256).await.expect("signature");
+    let body = serde_json::json!({
+        "id_number": h.student.id_number, "school_level": h.student.school_level,
+        "school_code": h.student.school_code, "relationship": h.relationship,
+        "parent": {"name": html, "id_number": h.parent.id_number, "email": h.parent.email, "phone": h.parent.phone},
+        "signature_png": base64::engine::general_purpose::STANDARD.encode(&png),
+    });
+    let r = reqwest::Client::new()
+        .put(format!("{}/api/v1/parent/applications/{}", fx.svc.base, h.id))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("resubmit");
+    assert_eq!(r.status(), 200);
+    let apps = all_applications(&admin).await;
     let (_driver, mut ui) = fx.app("t.info2", "teacher").await;
     ui.shot("login").await;
     ui.login(&fx.svc.password("t.info2").expect("password")).await;
@@ -189,6 +263,17 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     assert!(!rows.is_empty());
     assert!(rows.iter().step_by(2).all(|c| c == "資訊二忠"), "{rows:?}");
     ui.shot("class-list").await;
+
+    // The markup is shown as the text it is, and the resubmission's changed field too.
+    ui.open(&h.id).await;
+    assert_eq!(ui.text("[data-testid=parent-name]").await, html);
+    assert!(ui.text("[data-testid=changed-fields]").await.contains("parent.name"));
+    let injected =
+        ui.c.execute("return document.querySelectorAll('img[src=\"x\"]').length;", vec![])
+            .await
+            .expect("script");
+    assert_eq!(injected, serde_json::json!(0), "no element was made from the parent's text");
+    ui.shot("markup-as-text").await;
 
     // An application and its signature.
     let a = &pending[0];

@@ -51,3 +51,27 @@ pub fn save(data_dir: &Path, s: &Settings) -> std::io::Result<()> {
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(tmp, path(data_dir))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_damage_gives_defaults() {
+        let dir = std::env::temp_dir().join(format!("binddesk-settings-{}", std::process::id()));
+        assert_eq!(load(&dir), Settings::default(), "no file: defaults");
+        let s = Settings {
+            lang: Some("en".into()),
+            service_url: Some("https://binding.example".into()),
+            username: Some("t.info2".into()),
+            window: Some(Geometry { x: 10, y: 20, width: 1300, height: 820 }),
+        };
+        save(&dir, &s).expect("save");
+        assert_eq!(load(&dir), s);
+        std::fs::write(path(&dir), b"{not json").expect("write");
+        assert_eq!(load(&dir), Settings::default(), "a damaged file: defaults");
+        std::fs::write(path(&dir), vec![b' '; 70 * 1024]).expect("write");
+        assert_eq!(load(&dir), Settings::default(), "an oversized file is not read");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
