@@ -107,6 +107,10 @@ fn main() {
         ours.len() as f64 / 1024.0 / 1000.0
     );
 
+    // `--ours-only` skips Chromium (for profiling this crate alone).
+    if std::env::args().any(|a| a == "--ours-only") {
+        return;
+    }
     // Chromium, from an equivalent HTML page of 1,000 pages sharing one signature.
     let dir = std::env::temp_dir().join(format!("binddesk-forms-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

@@ -11,13 +11,17 @@
 //! - [`layout`]: Chinese line breaking with the punctuation rules.
 //! - [`Renderer`]: parses the fonts once; [`Renderer::render`] draws forms with
 //!   printpdf, embeds subset fonts, stores an identical signature once per file, reports
-//!   progress after each form and stops when the caller says so.
-//!
-//! Signature PNGs are untrusted bytes: they are size-checked and decoded by the `image`
-//! crate under limits before they reach the PDF.
+//!   progress and stops when the caller says so.
+//! - `signature`: signature PNGs are untrusted bytes, size-checked and decoded by the
+//!   `image` crate under limits, then turned into grey images ready to embed.
+//! - `assemble`: compresses the streams and writes the file. A large batch is laid out
+//!   in parts, one per core (printpdf's serialisation is single-threaded and was half
+//!   of a batch's time), and the parts are merged into one document here.
 
+mod assemble;
 pub mod fonts;
 pub mod layout;
+mod signature;
 
 use binddesk_domain::api::Application;
 use binddesk_domain::{HistoryAction, Labelled, Status, mask_id_str, mask_phone};
@@ -29,7 +33,7 @@ use printpdf::{
     XObjectTransform,
 };
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why a form could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +58,9 @@ pub enum FormError {
     /// The caller asked to stop.
     #[error("printing was cancelled")]
     Cancelled,
+    /// The parts of a large batch could not be put together (a bug, not bad input).
+    #[error("the PDF could not be assembled: {0}")]
+    Assembly(String),
 }
 
 /// The largest signature PNG accepted.
@@ -158,7 +165,7 @@ struct Doc<'r> {
     font_ids: Vec<Option<FontId>>,
     images: HashMap<String, (XObjectId, u32, u32)>,
     /// Signatures prepared ahead, in parallel, by content key.
-    prepared: HashMap<String, Result<Prepared, String>>,
+    prepared: HashMap<String, Result<signature::Prepared, String>>,
     missing: Vec<MissingGlyph>,
     /// Long texts already fitted into a box: (text, width, size) → (size, lines).
     fitted_cache: HashMap<(String, u32, u32), (f32, Vec<String>)>,
@@ -322,15 +329,15 @@ impl<'r> Doc<'r> {
 
     /// A signature as an image XObject, stored once per document by content.
     fn signature(&mut self, app_id: &str, png: &[u8]) -> Result<(XObjectId, u32, u32), FormError> {
-        let key = sha_key(png);
+        let key = signature::sha_key(png);
         if let Some(found) = self.images.get(&key) {
             return Ok(found.clone());
         }
         let prepared = match self.prepared.remove(&key) {
             Some(p) => p,
-            None => prepare_signature(png),
+            None => signature::prepare_signature(png, &mut signature::Scratch::default(), false),
         };
-        let Prepared { width: w, height: h, deflated } =
+        let signature::Prepared { width: w, height: h, deflated, up_filtered } =
             prepared.map_err(|reason| FormError::Signature { application_id: app_id.to_string(), reason })?;
         let mut dict = std::collections::BTreeMap::new();
         dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
@@ -340,6 +347,14 @@ impl<'r> Doc<'r> {
         dict.insert("ColorSpace".to_string(), DictItem::Name(b"DeviceGray".to_vec()));
         dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
         dict.insert("Filter".to_string(), DictItem::Name(b"FlateDecode".to_vec()));
+        if up_filtered {
+            let mut parms = std::collections::BTreeMap::new();
+            parms.insert("Predictor".to_string(), DictItem::Int(12));
+            parms.insert("Colors".to_string(), DictItem::Int(1));
+            parms.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+            parms.insert("Columns".to_string(), DictItem::Int(i64::from(w)));
+            dict.insert("DecodeParms".to_string(), DictItem::Dict { map: parms });
+        }
         let xobject = ExternalXObject {
             stream: ExternalStream { dict, content: deflated, compress: false },
             width: Some(Px(w as usize)),
@@ -350,146 +365,6 @@ impl<'r> Doc<'r> {
         self.images.insert(key, (id.clone(), w, h));
         Ok((id, w, h))
     }
-}
-
-/// A signature decoded, turned to grey on white and compressed: ready to embed.
-struct Prepared {
-    width: u32,
-    height: u32,
-    deflated: Vec<u8>,
-}
-
-/// Checks, decodes (under limits) and compresses one signature PNG. Untrusted bytes:
-/// the size is checked before decoding and the decoder's dimensions and memory are capped.
-fn prepare_signature(png: &[u8]) -> Result<Prepared, String> {
-    if png.len() > MAX_SIGNATURE_BYTES {
-        return Err("over 1 MiB".into());
-    }
-    let mut reader = image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIGNATURE_SIDE);
-    limits.max_image_height = Some(MAX_SIGNATURE_SIDE);
-    limits.max_alloc = Some(64 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|e| e.to_string())?;
-    // Ink on white, as grey levels: the form prints in black and white anyway, and a
-    // grey image is a third the size of a colour one.
-    let grey = grey_on_white(&img);
-    // A signature is mostly white: a low level compresses it nearly as well, much faster.
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(SIGNATURE_LEVEL));
-    std::io::Write::write_all(&mut z, &grey).map_err(|e| e.to_string())?;
-    let deflated = z.finish().map_err(|e| e.to_string())?;
-    Ok(Prepared { width: img.width(), height: img.height(), deflated })
-}
-
-/// Prepares every distinct signature of a batch on all cores.
-fn prepare_all(inputs: &[FormInput<'_>]) -> HashMap<String, Result<Prepared, String>> {
-    let mut unique: HashMap<String, &[u8]> = HashMap::new();
-    for png in inputs.iter().filter_map(|i| i.signature_png) {
-        unique.entry(sha_key(png)).or_insert(png);
-    }
-    let work: Vec<(String, &[u8])> = unique.into_iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = work.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter().map(|(k, png)| (k.clone(), prepare_signature(png))).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
-}
-
-/// The zlib level of signature images: 2 keeps a batch well under 15 KB a form at a
-/// fraction of level 6's time.
-const SIGNATURE_LEVEL: u32 = 2;
-
-/// The zlib level of the page content streams: many small, highly repetitive streams,
-/// where level 1 costs a third of level 6's time for a few hundred bytes a page.
-const CONTENT_LEVEL: u32 = 1;
-
-/// The zlib level of large streams (the embedded font subsets, once per file): level 6
-/// keeps one form under 80 KB; level 9 (what lopdf uses) costs several times as long.
-const LARGE_LEVEL: u32 = 6;
-
-/// Streams at least this long are compressed at [`LARGE_LEVEL`].
-const LARGE_STREAM: usize = 16 * 1024;
-
-/// Writes the document: printpdf builds the PDF objects (subsetting the fonts), and the
-/// streams that are not compressed yet are compressed here, on all cores.
-fn write_pdf(doc: &PdfDocument, opts: &PdfSaveOptions) -> Vec<u8> {
-    let mut lo = printpdf::to_lopdf_doc(doc, opts, &mut Vec::new());
-    let mut todo: Vec<&mut lopdf::Stream> = lo
-        .objects
-        .values_mut()
-        .filter_map(|o| match o {
-            lopdf::Object::Stream(s) if s.dict.get(b"Filter").is_err() => Some(s),
-            _ => None,
-        })
-        .collect();
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let chunk = todo.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        for part in todo.chunks_mut(chunk) {
-            scope.spawn(move || {
-                for stream in part.iter_mut() {
-                    let level =
-                        if stream.content.len() >= LARGE_STREAM { LARGE_LEVEL } else { CONTENT_LEVEL };
-                    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-                    if std::io::Write::write_all(&mut z, &stream.content).is_ok()
-                        && let Ok(compressed) = z.finish()
-                        && compressed.len() < stream.content.len()
-                    {
-                        stream.dict.set("Filter", "FlateDecode");
-                        stream.set_content(compressed);
-                    }
-                }
-            });
-        }
-    });
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = lo.save_to(&mut out);
-    out
-}
-
-/// The image as grey levels, composited on white.
-fn grey_on_white(img: &image::DynamicImage) -> Vec<u8> {
-    let luma =
-        |r: u8, g: u8, b: u8| ((u32::from(r) * 77 + u32::from(g) * 150 + u32::from(b) * 29) >> 8) as u8;
-    let over_white =
-        |v: u8, a: u8| ((u32::from(v) * u32::from(a) + 255 * (255 - u32::from(a)) + 127) / 255) as u8;
-    match img {
-        image::DynamicImage::ImageLuma8(g) => g.as_raw().clone(),
-        image::DynamicImage::ImageLumaA8(g) => {
-            g.as_raw().chunks_exact(2).map(|p| over_white(p[0], p[1])).collect()
-        }
-        image::DynamicImage::ImageRgb8(c) => {
-            c.as_raw().chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect()
-        }
-        image::DynamicImage::ImageRgba8(c) => {
-            c.as_raw().chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect()
-        }
-        other => other
-            .to_rgba8()
-            .as_raw()
-            .chunks_exact(4)
-            .map(|p| over_white(luma(p[0], p[1], p[2]), p[3]))
-            .collect(),
-    }
-}
-
-/// The key that deduplicates identical signature bytes within one file. A collision
-/// would put one parent's signature on another's form, so it is SHA-256, not a fast
-/// non-cryptographic hash.
-fn sha_key(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A glyph with the text it stands for (kept for the PDF's ToUnicode map, so copying
@@ -584,37 +459,143 @@ impl Renderer {
         self.render(&[input], opts, &mut |_| true)
     }
 
-    /// Many forms in one PDF, each on its own page. `progress` is called after each
-    /// form; returning `false` stops with [`FormError::Cancelled`].
+    /// Many forms in one PDF, each on its own page. `progress` is called as forms are
+    /// laid out (after each one in a small batch; a large batch, laid out in parts on
+    /// all cores, reports every few milliseconds), and last with `done == total`;
+    /// returning `false` stops with [`FormError::Cancelled`].
     pub fn render(
         &self,
         inputs: &[FormInput<'_>],
         opts: &RenderOptions,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<Rendered, FormError> {
+        let total = inputs.len();
+        let distinct = signature::distinct(inputs);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let parts = if total >= SPLIT_MIN { cores.max(2).min(total / (SPLIT_MIN / 2)) } else { 1 };
+        if parts <= 1 {
+            let mut part = self.render_part(
+                inputs,
+                Span { first: 0, total, threads: cores, distinct },
+                opts,
+                &mut |done| progress(Progress { done, total }),
+            )?;
+            assemble::compress_streams(&mut part.lo, cores);
+            return Ok(Rendered { pdf: assemble::save(&mut part.lo), pages: total, missing: part.missing });
+        }
+        let per = total.div_ceil(parts);
+        let done = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let results: Vec<Result<Part, FormError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(per)
+                .enumerate()
+                .map(|(k, chunk)| {
+                    let (done, stop) = (&done, &stop);
+                    scope.spawn(move || {
+                        let mut part = self.render_part(
+                            chunk,
+                            Span { first: k * per, total, threads: 1, distinct },
+                            opts,
+                            &mut |_| {
+                                done.fetch_add(1, Ordering::Relaxed);
+                                !stop.load(Ordering::Relaxed)
+                            },
+                        )?;
+                        assemble::compress_streams(&mut part.lo, 1);
+                        Ok(part)
+                    })
+                })
+                .collect();
+            // Progress is reported from this thread: the caller's callback need not be Send.
+            let mut reported = 0;
+            loop {
+                let finished = handles.iter().all(|h| h.is_finished());
+                let now = done.load(Ordering::Relaxed);
+                if now > reported && !stop.load(Ordering::Relaxed) {
+                    reported = now;
+                    if !progress(Progress { done: now, total }) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                if finished {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        if stop.load(Ordering::Relaxed) {
+            return Err(FormError::Cancelled);
+        }
+        let mut documents = Vec::with_capacity(parts);
+        let mut missing = Vec::new();
+        for part in results {
+            let part = part?;
+            documents.push(part.lo);
+            missing.extend(part.missing);
+        }
+        let mut lo = assemble::merge(documents).map_err(|e| FormError::Assembly(e.to_string()))?;
+        Ok(Rendered { pdf: assemble::save(&mut lo), pages: total, missing })
+    }
+
+    /// Lays out `inputs` as one document, at the place in the batch `at` says.
+    /// `on_page` is told each page number done.
+    fn render_part(
+        &self,
+        inputs: &[FormInput<'_>],
+        at: Span,
+        opts: &RenderOptions,
+        on_page: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<Part, FormError> {
         let mut doc = Doc {
             doc: PdfDocument::new("臺北市校園單一身分驗證親子帳號申請書"),
             fonts: &self.fonts,
             glyphs: HashMap::new(),
             font_ids: Vec::new(),
             images: HashMap::new(),
-            prepared: prepare_all(inputs),
+            prepared: signature::prepare_all(inputs, at.threads, at.distinct),
             missing: Vec::new(),
             fitted_cache: HashMap::new(),
         };
-        let total = inputs.len();
-        let mut pages = Vec::with_capacity(total);
+        let mut pages = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), page_ops(&mut doc, input, opts, i + 1, total)?));
-            if !progress(Progress { done: i + 1, total }) {
+            let page = at.first + i + 1;
+            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), page_ops(&mut doc, input, opts, page, at.total)?));
+            if !on_page(page) {
                 return Err(FormError::Cancelled);
             }
         }
-        let missing = std::mem::take(&mut doc.missing);
         let save = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
-        let pdf = write_pdf(doc.doc.with_pages(pages), &save);
-        Ok(Rendered { pdf, pages: total, missing })
+        let lo = printpdf::to_lopdf_doc(doc.doc.with_pages(pages), &save, &mut Vec::new());
+        Ok(Part { lo, missing: doc.missing })
     }
+}
+
+/// Batches at least this large are laid out in parts on separate cores, then merged.
+/// Each part embeds its own font subsets (tens of KB), so smaller batches stay whole.
+const SPLIT_MIN: usize = 64;
+
+/// Where a part sits in its batch, and what it may use.
+#[derive(Clone, Copy)]
+struct Span {
+    /// Forms before this part.
+    first: usize,
+    /// Forms in the batch.
+    total: usize,
+    /// Threads for preparing this part's signatures.
+    threads: usize,
+    /// Distinct signatures in the whole batch (it picks their compression).
+    distinct: usize,
+}
+
+/// One part of a batch, laid out, its streams not compressed yet.
+struct Part {
+    lo: lopdf::Document,
+    missing: Vec<MissingGlyph>,
 }
 
 fn page_ops(

@@ -281,3 +281,106 @@ fn long_text_wraps_inside_the_page() {
     let want: String = reason.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(text.contains(&want), "the whole reason is printed");
 }
+
+#[test]
+fn a_large_batch_is_laid_out_in_parts_and_merged_into_one_file() {
+    // Over the size at which a batch is split across cores (64), and over the number of
+    // distinct signatures (8) past which they are compressed the fast way, with a PNG
+    // predictor the PDF reader has to undo. Ten signatures: form i has signature i % 10,
+    // except the last, which shares the first's (and is laid out in another part).
+    let n = 130;
+    let png = |step: u32| {
+        let img = image::GrayImage::from_fn(300, 100, |x, y| {
+            image::Luma([if (x * step + y) % 41 < 3 { 20 } else { 255 - (y as u8 % 7) }])
+        });
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        (out, img)
+    };
+    let sigs: Vec<(Vec<u8>, image::GrayImage)> = (1..=10).map(png).collect();
+    let apps: Vec<Application> = (0..n)
+        .map(|i| {
+            let mut a = app();
+            a.id = format!("batch-{i:03}");
+            if i == 100 {
+                a.parent.name = "王\u{10FFFD}明".into();
+            }
+            a
+        })
+        .collect();
+    let inputs: Vec<FormInput<'_>> = apps
+        .iter()
+        .enumerate()
+        .map(|(i, a)| FormInput {
+            application: a,
+            signature_png: Some(&sigs[if i == n - 1 { 0 } else { i % 10 }].0),
+            school_name: None,
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let r = renderer()
+        .render(&inputs, &opts(false), &mut |p| {
+            seen.push(p.done);
+            assert_eq!(p.total, n);
+            true
+        })
+        .unwrap();
+    assert_eq!(seen.last(), Some(&n), "the last report is the whole batch");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "progress only goes forward: {seen:?}");
+    assert_eq!(r.pages, n);
+    assert!(r.missing.iter().any(|m| m.application_id == "batch-100" && m.character == '\u{10FFFD}'));
+
+    let p = write("large-batch.pdf", &r.pdf);
+    let info = Command::new("pdfinfo").arg(&p).output().unwrap();
+    assert!(info.status.success() && info.stderr.is_empty(), "{}", String::from_utf8_lossy(&info.stderr));
+    assert!(
+        String::from_utf8_lossy(&info.stdout).lines().any(|l| l.starts_with("Pages:") && l.ends_with(" 130"))
+    );
+    let images = tool("pdfimages", &["-list"], &p);
+    let objects: std::collections::BTreeSet<&str> =
+        images.lines().skip(2).filter_map(|l| l.split_whitespace().nth(10)).collect();
+    assert_eq!(images.lines().skip(2).count(), n, "a signature on every page:\n{images}");
+    assert_eq!(objects.len(), 10, "ten distinct signatures, each stored once:\n{images}");
+    let object_of = |page: &str| {
+        images
+            .lines()
+            .skip(2)
+            .find(|l| l.split_whitespace().next() == Some(page))
+            .and_then(|l| l.split_whitespace().nth(10))
+    };
+    assert_eq!(object_of("1"), object_of("130"), "the first and last forms share one image:\n{images}");
+    // The images come back pixel for pixel (grey input stays as it is).
+    let prefix = out_dir().join("large-batch-img");
+    for page in ["2", "130"] {
+        let out = Command::new("pdfimages")
+            .args(["-png", "-f", page, "-l", page])
+            .arg(&p)
+            .arg(format!("{}-{page}", prefix.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        let back = image::open(format!("{}-{page}-000.png", prefix.display())).unwrap().to_luma8();
+        let want = &sigs[if page == "2" { 1 } else { 0 }].1;
+        assert_eq!(back.dimensions(), want.dimensions());
+        assert!(back.as_raw() == want.as_raw(), "page {page}'s signature differs from its input");
+    }
+    // Every form, in order, on its own page.
+    for (page, id) in [(1, "batch-000"), (64, "batch-063"), (65, "batch-064"), (130, "batch-129")] {
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8", "-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&p)
+            .arg("-")
+            .output()
+            .unwrap();
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(id), "page {page} holds {id}:\n{text}");
+        assert!(text.contains(&format!("第 {page} 頁，共 130 頁")), "page {page}:\n{text}");
+    }
+    let fonts = tool("pdffonts", &[], &p);
+    assert!(fonts.lines().skip(2).all(|l| l.contains(" yes ")), "all embedded:\n{fonts}");
+
+    // Cancelled at the first report.
+    let err = renderer().render(&inputs, &opts(false), &mut |_| false).unwrap_err();
+    assert!(matches!(err, FormError::Cancelled));
+}

@@ -1,0 +1,140 @@
+//! The PDF written out. printpdf builds each part's objects (subsetting the fonts); here
+//! the streams not compressed yet are compressed, the parts of a large batch (laid out
+//! on separate cores) are merged into one document, and a signature image that two parts
+//! both embedded is kept once.
+//!
+//! Merging is plain PDF object surgery: the second part's objects are renumbered after
+//! the first's, its pages join the first's page tree, and its catalog, page tree root
+//! and info dictionary are dropped. Each part keeps its own font subsets, which is the
+//! price of laying the parts out independently (tens of KB a part).
+
+use lopdf::{Document, Object, ObjectId};
+use std::collections::HashMap;
+
+/// The zlib level of the page content streams: many small, highly repetitive streams,
+/// where level 1 costs a third of level 6's time for a few hundred bytes a page.
+const CONTENT_LEVEL: u32 = 1;
+
+/// The zlib level of large streams (the embedded font subsets, once per part): level 6
+/// keeps one form under 80 KB; level 9 (what lopdf uses) costs several times as long.
+const LARGE_LEVEL: u32 = 6;
+
+/// Streams at least this long are compressed at [`LARGE_LEVEL`].
+const LARGE_STREAM: usize = 16 * 1024;
+
+/// Compresses every stream that has no filter yet, on `threads` threads.
+pub(crate) fn compress_streams(lo: &mut Document, threads: usize) {
+    let mut todo: Vec<&mut lopdf::Stream> = lo
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            Object::Stream(s) if s.dict.get(b"Filter").is_err() => Some(s),
+            _ => None,
+        })
+        .collect();
+    let compress = |part: &mut [&mut lopdf::Stream]| {
+        for stream in part.iter_mut() {
+            let level = if stream.content.len() >= LARGE_STREAM { LARGE_LEVEL } else { CONTENT_LEVEL };
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
+            if std::io::Write::write_all(&mut z, &stream.content).is_ok()
+                && let Ok(compressed) = z.finish()
+                && compressed.len() < stream.content.len()
+            {
+                stream.dict.set("Filter", "FlateDecode");
+                stream.set_content(compressed);
+            }
+        }
+    };
+    if threads <= 1 {
+        compress(&mut todo);
+        return;
+    }
+    let chunk = todo.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for part in todo.chunks_mut(chunk) {
+            scope.spawn(move || compress(part));
+        }
+    });
+}
+
+/// The document's bytes.
+pub(crate) fn save(lo: &mut Document) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = lo.save_to(&mut out);
+    out
+}
+
+/// One document with the pages of all `parts`, in order.
+pub(crate) fn merge(parts: Vec<Document>) -> Result<Document, lopdf::Error> {
+    let mut parts = parts.into_iter();
+    let Some(mut base) = parts.next() else { return Ok(Document::with_version("1.7")) };
+    let base_pages = base.catalog()?.get(b"Pages")?.as_reference()?;
+    let mut merged_any = false;
+    for mut other in parts {
+        other.renumber_objects_with(base.max_id + 1);
+        let root = other.trailer.get(b"Root")?.as_reference()?;
+        let info = other.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let pages = other.get_dictionary(root)?.get(b"Pages")?.as_reference()?;
+        let kids = other.get_dictionary(pages)?.get(b"Kids")?.as_array()?.clone();
+        for kid in &kids {
+            other.get_dictionary_mut(kid.as_reference()?)?.set("Parent", Object::Reference(base_pages));
+        }
+        other.objects.remove(&root);
+        other.objects.remove(&pages);
+        if let Some(info) = info {
+            other.objects.remove(&info);
+        }
+        base.max_id = base.max_id.max(other.max_id);
+        base.objects.extend(other.objects);
+        let tree = base.get_dictionary_mut(base_pages)?;
+        let count = tree.get(b"Count")?.as_i64()? + kids.len() as i64;
+        tree.get_mut(b"Kids")?.as_array_mut()?.extend(kids);
+        tree.set("Count", count);
+        merged_any = true;
+    }
+    if merged_any {
+        dedupe_images(&mut base);
+    }
+    Ok(base)
+}
+
+/// Keeps one copy of each identical image stream (a parent's signature printed in two
+/// parts), pointing every reference at it.
+fn dedupe_images(doc: &mut Document) {
+    let mut first: HashMap<(Vec<u8>, &[u8]), ObjectId> = HashMap::new();
+    let mut replace: HashMap<ObjectId, ObjectId> = HashMap::new();
+    for (id, object) in &doc.objects {
+        let Object::Stream(s) = object else { continue };
+        if s.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Image".as_slice()) {
+            continue;
+        }
+        // The dictionary (size, colour space, filter) and the bytes must both match.
+        let mut dict = Vec::new();
+        for (k, v) in s.dict.iter() {
+            dict.extend_from_slice(k);
+            dict.extend_from_slice(format!("={v:?};").as_bytes());
+        }
+        match first.get(&(dict.clone(), s.content.as_slice())) {
+            Some(keep) => {
+                replace.insert(*id, *keep);
+            }
+            None => {
+                first.insert((dict, s.content.as_slice()), *id);
+            }
+        }
+    }
+    if replace.is_empty() {
+        return;
+    }
+    doc.traverse_objects(|object| {
+        if let Object::Reference(id) = object
+            && let Some(keep) = replace.get(id)
+        {
+            *id = *keep;
+        }
+    });
+    for dup in replace.keys() {
+        doc.objects.remove(dup);
+    }
+}
