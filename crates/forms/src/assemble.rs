@@ -1,7 +1,8 @@
 //! The PDF written out. printpdf builds each part's objects (subsetting the fonts); here
-//! the streams not compressed yet are compressed, the parts of a large batch (laid out
-//! on separate cores) are merged into one document, and a signature image that two parts
-//! both embedded is kept once.
+//! the stamps (blocks drawn once per document, serialised by printpdf as extra pages)
+//! become form XObjects, the streams not compressed yet are compressed, the parts of a
+//! large batch (laid out on separate cores) are merged into one document, and a
+//! signature image that two parts both embedded is kept once.
 //!
 //! Merging is plain PDF object surgery: the second part's objects are renumbered after
 //! the first's, its pages join the first's page tree, and its catalog, page tree root
@@ -137,4 +138,45 @@ fn dedupe_images(doc: &mut Document) {
     for dup in replace.keys() {
         doc.objects.remove(dup);
     }
+}
+
+/// Turns the last `stamps.len()` pages of `lo` (the stamps' drawings, in order) into the
+/// content of the form XObjects `stamps` name, and removes those pages.
+pub(crate) fn install_stamps(
+    lo: &mut Document,
+    stamps: &[printpdf::XObjectId],
+    [page_w, page_h]: [f32; 2],
+) -> Result<(), lopdf::Error> {
+    if stamps.is_empty() {
+        return Ok(());
+    }
+    let tree_id = lo.catalog()?.get(b"Pages")?.as_reference()?;
+    let kids = lo.get_dictionary(tree_id)?.get(b"Kids")?.as_array()?.clone();
+    let Some(first) = kids.len().checked_sub(stamps.len()) else {
+        return Err(lopdf::Error::PageNumberNotFound(stamps.len() as u32));
+    };
+    for (stamp, page) in stamps.iter().zip(&kids[first..]) {
+        let page_id = page.as_reference()?;
+        let page_dict = lo.get_dictionary(page_id)?;
+        let content_id = page_dict.get(b"Contents")?.as_reference()?;
+        let resources_id = page_dict.get(b"Resources")?.as_reference()?;
+        let xobjects_id = lo.get_dictionary(resources_id)?.get(b"XObject")?.as_reference()?;
+        let form_id = lo.get_dictionary(xobjects_id)?.get(stamp.0.as_bytes())?.as_reference()?;
+        let content = match lo.objects.remove(&content_id) {
+            Some(Object::Stream(s)) => s.content,
+            _ => return Err(lopdf::Error::ObjectNotFound(content_id)),
+        };
+        lo.objects.remove(&page_id);
+        let Some(Object::Stream(form)) = lo.objects.get_mut(&form_id) else {
+            return Err(lopdf::Error::ObjectNotFound(form_id));
+        };
+        // Drawn with its top at y = 0, placed anywhere on the page: the box covers both.
+        form.dict.set("BBox", vec![0.into(), (-page_h).into(), page_w.into(), page_h.into()]);
+        form.dict.set("Resources", Object::Reference(resources_id));
+        form.set_content(content);
+    }
+    let tree = lo.get_dictionary_mut(tree_id)?;
+    tree.set("Kids", kids[..first].to_vec());
+    tree.set("Count", first as i64);
+    Ok(())
 }

@@ -17,6 +17,9 @@
 //! - `assemble`: compresses the streams and writes the file. A large batch is laid out
 //!   in parts, one per core (printpdf's serialisation is single-threaded and was half
 //!   of a batch's time), and the parts are merged into one document here.
+//! - Blocks that are the same on every page (the title, the personal-data statement:
+//!   most of a page's glyphs) are drawn once per document as form XObjects ("stamps")
+//!   and placed on each page, so a batch serialises and compresses them once.
 
 mod assemble;
 pub mod fonts;
@@ -29,8 +32,8 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use fonts::FontSet;
 use printpdf::{
     Codepoint, Color, DictItem, ExternalStream, ExternalXObject, FontId, Line, LinePoint, Mm, Op,
-    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, Rect, Rgb, TextItem, XObjectId,
-    XObjectTransform,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, Rect, Rgb, TextItem, XObject,
+    XObjectId, XObjectTransform,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -169,6 +172,20 @@ struct Doc<'r> {
     missing: Vec<MissingGlyph>,
     /// Long texts already fitted into a box: (text, width, size) → (size, lines).
     fitted_cache: HashMap<(String, u32, u32), (f32, Vec<String>)>,
+    /// Blocks drawn the same on every page, each drawn once as a form XObject.
+    stamps: Vec<Stamp>,
+}
+
+/// A block that is the same on every page (the title, the personal-data statement):
+/// most of a page's glyphs. It is drawn once per document as a form XObject and placed
+/// on each page, so a batch translates, compresses and writes those glyphs once.
+struct Stamp {
+    name: &'static str,
+    id: XObjectId,
+    /// Its drawing, with the block's top at y = 0. printpdf serialises it as one more
+    /// page at the end, which `assemble::install_stamps` turns into the XObject's content.
+    ops: Vec<Op>,
+    height: f32,
 }
 
 /// One run of text in one font (`None`: a character no font has, written out as its
@@ -238,6 +255,47 @@ impl<'r> Doc<'r> {
 
     fn width(&mut self, s: &str, size: f32) -> f32 {
         self.runs(s).iter().map(|r| r.width_em).sum::<f32>() * size
+    }
+
+    /// Places the block `name` with its top at `y`, drawing it with `draw` (top at 0,
+    /// returning its height) the first time in this document. Returns the height.
+    fn stamp(
+        &mut self,
+        ops: &mut Vec<Op>,
+        name: &'static str,
+        y: f32,
+        draw: impl FnOnce(&mut Doc<'r>, &mut Vec<Op>) -> f32,
+    ) -> f32 {
+        let k = match self.stamps.iter().position(|s| s.name == name) {
+            Some(k) => k,
+            None => {
+                let mut body = Vec::new();
+                let height = draw(self, &mut body);
+                let id = XObjectId(format!("Stamp{}", self.stamps.len()));
+                let mut dict = std::collections::BTreeMap::new();
+                dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+                dict.insert("Subtype".to_string(), DictItem::Name(b"Form".to_vec()));
+                // Content and resources are filled in after serialisation.
+                let placeholder = ExternalXObject {
+                    stream: ExternalStream { dict, content: Vec::new(), compress: false },
+                    width: None,
+                    height: None,
+                    dpi: None,
+                };
+                self.doc.resources.xobjects.map.insert(id.clone(), XObject::External(placeholder));
+                self.stamps.push(Stamp { name, id, ops: body, height });
+                self.stamps.len() - 1
+            }
+        };
+        ops.push(Op::UseXobject {
+            id: self.stamps[k].id.clone(),
+            transform: XObjectTransform {
+                translate_y: Some(Pt(y)),
+                no_auto_scale: true,
+                ..Default::default()
+            },
+        });
+        self.stamps[k].height
     }
 
     /// Draws one line of text at (x, y) (baseline), recording characters no font has.
@@ -560,6 +618,7 @@ impl Renderer {
             prepared: signature::prepare_all(inputs, at.threads, at.distinct),
             missing: Vec::new(),
             fitted_cache: HashMap::new(),
+            stamps: Vec::new(),
         };
         let mut pages = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
@@ -569,8 +628,14 @@ impl Renderer {
                 return Err(FormError::Cancelled);
             }
         }
+        let stamps: Vec<XObjectId> = doc.stamps.iter().map(|s| s.id.clone()).collect();
+        for stamp in std::mem::take(&mut doc.stamps) {
+            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), stamp.ops));
+        }
         let save = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
-        let lo = printpdf::to_lopdf_doc(doc.doc.with_pages(pages), &save, &mut Vec::new());
+        let mut lo = printpdf::to_lopdf_doc(doc.doc.with_pages(pages), &save, &mut Vec::new());
+        assemble::install_stamps(&mut lo, &stamps, [PAGE_W, PAGE_H])
+            .map_err(|e| FormError::Assembly(e.to_string()))?;
         Ok(Part { lo, missing: doc.missing })
     }
 }
@@ -614,14 +679,16 @@ fn page_ops(
     let mut y = PAGE_H - MARGIN;
 
     // Title.
-    let title = "臺北市校園單一身分驗證親子帳號申請書";
-    let tw = doc.width(title, 19.0);
-    doc.text(&mut ops, id, "title", (PAGE_W - tw) / 2.0, y - 19.0, 19.0, INK, title);
-    let sub = "Application for a Taipei Parent–Child Single Sign-On Account";
-    let sw = doc.width(sub, 10.0);
-    doc.text(&mut ops, id, "title", (PAGE_W - sw) / 2.0, y - 35.0, 10.0, GREY, sub);
-    y -= 50.0;
-    hline(&mut ops, left, right, y, 1.2, ACCENT);
+    y -= doc.stamp(&mut ops, "title", y, |doc, ops| {
+        let title = "臺北市校園單一身分驗證親子帳號申請書";
+        let tw = doc.width(title, 19.0);
+        doc.text(ops, id, "title", (PAGE_W - tw) / 2.0, -19.0, 19.0, INK, title);
+        let sub = "Application for a Taipei Parent–Child Single Sign-On Account";
+        let sw = doc.width(sub, 10.0);
+        doc.text(ops, id, "title", (PAGE_W - sw) / 2.0, -35.0, 10.0, GREY, sub);
+        hline(ops, left, right, -50.0, 1.2, ACCENT);
+        50.0
+    });
     y -= 16.0;
     let meta = format!("申請編號 No.：{}", app.id);
     doc.fitted(&mut ops, id, "id", left, y + 10.0, width * 0.62, 9.0, &meta);
@@ -696,22 +763,17 @@ fn page_ops(
     );
 
     // The statement.
-    doc.text(
-        &mut ops,
-        id,
-        "heading",
-        left,
-        y - 12.0,
-        12.0,
-        ACCENT,
-        "個人資料使用聲明　Personal data statement",
-    );
-    y -= 18.0;
-    hline(&mut ops, left, right, y, 0.5, GREY);
-    y -= 4.0;
-    y -= doc.fitted(&mut ops, id, "consent", left, y, width, 10.0, CONSENT_ZH);
-    y -= 4.0;
-    y -= doc.fitted(&mut ops, id, "consent", left, y, width, 8.0, CONSENT_EN);
+    y -= doc.stamp(&mut ops, "consent", y, |doc, ops| {
+        let heading = "個人資料使用聲明　Personal data statement";
+        doc.text(ops, id, "heading", left, -12.0, 12.0, ACCENT, heading);
+        let mut y = -18.0;
+        hline(ops, left, right, y, 0.5, GREY);
+        y -= 4.0;
+        y -= doc.fitted(ops, id, "consent", left, y, width, 10.0, CONSENT_ZH);
+        y -= 4.0;
+        y -= doc.fitted(ops, id, "consent", left, y, width, 8.0, CONSENT_EN);
+        -y
+    });
     y -= 12.0;
 
     // The signature, on white, with the signer and the date.

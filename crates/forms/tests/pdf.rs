@@ -376,6 +376,11 @@ fn a_large_batch_is_laid_out_in_parts_and_merged_into_one_file() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(id), "page {page} holds {id}:\n{text}");
         assert!(text.contains(&format!("第 {page} 頁，共 130 頁")), "page {page}:\n{text}");
+        // The blocks drawn once per part and placed on every page.
+        for block in ["臺北市校園單一身分驗證親子帳號申請書", "個人資料使用聲明", "legal representative"]
+        {
+            assert!(text.contains(block), "page {page} lacks {block:?}:\n{text}");
+        }
     }
     let fonts = tool("pdffonts", &[], &p);
     assert!(fonts.lines().skip(2).all(|l| l.contains(" yes ")), "all embedded:\n{fonts}");
