@@ -463,3 +463,108 @@ async fn an_admin_bulk_approves_a_filtered_set_and_prints_a_class() {
     }
     ui.c.close().await.expect("close session");
 }
+
+impl Ui {
+    /// Presses one key on the page, as a person would (W3C key actions, not a made-up
+    /// DOM event).
+    async fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.c.perform_actions(keys).await.unwrap_or_else(|e| panic!("press {key}: {e}"));
+    }
+
+    async fn detail_id(&self) -> String {
+        match self.c.find(Locator::Css("[data-testid=detail]")).await {
+            Ok(e) => e.attr("data-id").await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until the open application is `id`.
+    async fn until_detail(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.detail_id().await != id {
+            assert!(Instant::now() < deadline, "the detail shows {:?}, not {id}", self.detail_id().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyboard_drives_the_review_and_the_language_is_remembered() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let fx = Fixture::start();
+    let password = fx.svc.password("t.info2").expect("password");
+    {
+        let (_driver, mut ui) = fx.app("t.info2", "keyboard").await;
+        assert!(ui.text("[data-testid=login-submit]").await.contains("登入"), "Chinese by default");
+        ui.login(&password).await;
+        ui.click_until("[data-testid=tab-all]", "[data-testid=tab-all].active").await;
+        // The list's first rows, in order, once the list has settled on all statuses.
+        let first_rows = || async {
+            let mut ids = Vec::new();
+            for row in ui.c.find_all(Locator::Css("[data-testid=row]")).await.unwrap_or_default() {
+                ids.push(row.attr("data-id").await.ok().flatten().unwrap_or_default());
+            }
+            ids
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let ids = loop {
+            let ids = first_rows().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if ids.len() >= 3 && ids[..3].iter().all(|id| !id.is_empty()) && first_rows().await == ids {
+                break ids;
+            }
+            assert!(Instant::now() < deadline, "the list never settled: {ids:?}");
+        };
+
+        // j and k walk the list; the open application follows.
+        ui.click_until(
+            &format!("[data-id='{}'] .rowbody", ids[0]),
+            &format!("[data-testid=detail][data-id='{}']", ids[0]),
+        )
+        .await;
+        ui.press('j').await;
+        ui.until_detail(&ids[1]).await;
+        ui.press('j').await;
+        ui.until_detail(&ids[2]).await;
+        ui.press('k').await;
+        ui.until_detail(&ids[1]).await;
+
+        // ? opens the shortcuts sheet, Escape closes it.
+        ui.press('?').await;
+        let sheet = ui.text("[data-testid=shortcuts]").await;
+        assert!(sheet.contains("下一筆"), "{sheet}");
+        ui.shot("shortcuts").await;
+        ui.press('\u{E00C}').await; // Escape
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ui.c.find(Locator::Css("[data-testid=shortcuts]")).await.is_ok() {
+            assert!(Instant::now() < deadline, "Escape did not close the shortcuts");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        // / puts the cursor in the search box; what is typed next filters the list.
+        ui.press('/').await;
+        let focused = ui.c.active_element().await.expect("active element");
+        assert_eq!(focused.attr("data-testid").await.ok().flatten().as_deref(), Some("search"));
+        for c in ids[2].chars() {
+            ui.press(c).await;
+        }
+        ui.until_text("[data-testid=total]", |t| t.starts_with("1 ")).await;
+
+        // English, chosen in the header.
+        ui.find("[data-testid=language] option[value=en]").await.click().await.expect("choose English");
+        ui.until_text("[data-testid=tab-pending]", |t| t.starts_with("Pending")).await;
+        ui.until_text("[data-testid=total]", |t| t == "1 application").await;
+        ui.until_text("[data-testid=queued-count]", |t| t.ends_with(": 0") && !t.contains('：')).await;
+        ui.shot("english").await;
+    }
+    // The app is started again: still English.
+    let (_driver, mut ui) = fx.app("t.info2", "keyboard-again").await;
+    ui.until_text("[data-testid=login-submit]", |t| t.contains("Log in")).await;
+    let chosen = ui.find("[data-testid=language]").await.prop("value").await.ok().flatten();
+    assert_eq!(chosen.as_deref(), Some("en"));
+    ui.shot("english-again").await;
+}

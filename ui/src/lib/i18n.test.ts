@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bilingual, messages, t } from "./i18n";
+import { bilingual, messages, resultCount, sep, t } from "./i18n";
 import { LABELS } from "../generated/api";
 
 describe("i18n", () => {
@@ -9,6 +9,14 @@ describe("i18n", () => {
       expect(m.en, key).toMatch(/\S/);
       expect(m["zh-TW"], key).not.toEqual(m.en);
     }
+  });
+
+  it("writes label separators and counts the way each language does", () => {
+    expect(`${t("zh-TW", "queued")}${sep("zh-TW")}2`).toBe("待送出決定：2");
+    expect(`${t("en", "queued")}${sep("en")}2`).toMatch(/^[A-Za-z ]+: 2$/);
+    expect(resultCount("en", 1)).toBe("1 application");
+    expect(resultCount("en", 30)).toBe("30 applications");
+    expect(resultCount("zh-TW", 1)).toBe("1 筆");
   });
 
   it("defaults to the names users know", () => {

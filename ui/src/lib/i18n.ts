@@ -167,6 +167,17 @@ export function t(lang: Lang, key: MessageKey): string {
   return messages[key][lang];
 }
 
+/** The colon between a label and its value: full-width in Chinese, ": " in English. */
+export function sep(lang: Lang): string {
+  return lang === "en" ? ": " : "：";
+}
+
+/** "12 筆" / "12 applications" / "1 application". */
+export function resultCount(lang: Lang, n: number): string {
+  if (lang === "en") return `${n} ${n === 1 ? "application" : "applications"}`;
+  return `${n} ${messages.results[lang]}`;
+}
+
 /** Both names, the way the window title and headings show them: "綁定審核台 BindDesk". */
 export function bilingual(key: MessageKey): string {
   return `${messages[key]["zh-TW"]} ${messages[key].en}`;
