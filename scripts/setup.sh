@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  xvfb xauth x11-utils imagemagick webkit2gtk-driver
+  xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
   wrk

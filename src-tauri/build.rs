@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "cancel_sync",
     "default_print_path",
+    "choose_save_path",
     "print_forms",
     "cancel_print",
     "open_path",

@@ -554,6 +554,30 @@ async fn the_keyboard_drives_the_review_and_the_language_is_remembered() {
         }
         ui.until_text("[data-testid=total]", |t| t.starts_with("1 ")).await;
 
+        // Print it, choosing where with the system's "save as" dialog (GTK's, driven
+        // with xdotool: WebDriver cannot reach a native window).
+        ui.click("[data-testid=print-matching]").await;
+        let chosen = fx.dir.join("chosen-by-dialog.pdf");
+        ui.click("[data-testid=print-choose]").await;
+        answer_save_dialog(&fx.display, &chosen).await;
+        let want = chosen.to_string_lossy().into_owned();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while ui.find("[data-testid=print-path]").await.prop("value").await.ok().flatten().as_deref()
+            != Some(&want)
+        {
+            assert!(Instant::now() < deadline, "the dialog's answer never reached the path field");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        ui.click("[data-testid=print-go]").await;
+        ui.until_text("[data-testid=print-result]", |t| t.contains("chosen-by-dialog.pdf")).await;
+        let out = std::process::Command::new("pdftotext").arg(&chosen).arg("-").output().expect("pdftotext");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(ids[2].as_str()),
+            "the form is in the chosen file"
+        );
+        ui.shot("printed-where-chosen").await;
+        ui.click("[data-testid=print-close]").await;
+
         // English, chosen in the header.
         ui.find("[data-testid=language] option[value=en]").await.click().await.expect("choose English");
         ui.until_text("[data-testid=tab-pending]", |t| t.starts_with("Pending")).await;
@@ -567,4 +591,40 @@ async fn the_keyboard_drives_the_review_and_the_language_is_remembered() {
     let chosen = ui.find("[data-testid=language]").await.prop("value").await.ok().flatten();
     assert_eq!(chosen.as_deref(), Some("en"));
     ui.shot("english-again").await;
+}
+
+/// Answers the GTK "save as" dialog on `display`: waits for it, types `path` into its
+/// name field (GTK takes a whole path there) and presses Enter.
+async fn answer_save_dialog(display: &Display, path: &std::path::Path) {
+    let xdotool = |args: &[&str]| {
+        std::process::Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display.name)
+            .output()
+            .unwrap_or_else(|e| panic!("xdotool: {e} (scripts/setup.sh installs it)"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let dialog = loop {
+        // The app's own window is titled 綁定審核台 BindDesk; the dialog is the other one.
+        let found = xdotool(&["search", "--onlyvisible", "--name", "."]);
+        let mut ids = Vec::new();
+        for id in String::from_utf8_lossy(&found.stdout).split_whitespace() {
+            let name = xdotool(&["getwindowname", id]);
+            let name = String::from_utf8_lossy(&name.stdout).trim().to_string();
+            if !name.contains("BindDesk") {
+                ids.push((id.to_string(), name));
+            }
+        }
+        if let Some((id, _)) = ids.first() {
+            break id.clone();
+        }
+        assert!(Instant::now() < deadline, "no save dialog appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Give GTK a moment to map and focus its name field.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    xdotool(&["windowfocus", "--sync", &dialog]);
+    xdotool(&["key", "--window", &dialog, "ctrl+a"]);
+    xdotool(&["type", "--window", &dialog, "--delay", "5", &path.to_string_lossy()]);
+    xdotool(&["key", "--window", &dialog, "Return"]);
 }

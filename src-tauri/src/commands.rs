@@ -320,6 +320,34 @@ pub fn default_print_path(app: AppHandle, name: String) -> String {
     dir.join(format!("{safe}-{stamp}.pdf")).to_string_lossy().into_owned()
 }
 
+/// Asks where to save a print with the system's "save as" dialog, starting from
+/// `suggested`. `None` when the reviewer cancels. The dialog is shown from here, not from
+/// the page, so the page holds no dialog permission of its own.
+#[tauri::command]
+pub async fn choose_save_path(window: tauri::WebviewWindow, suggested: String) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let suggested = std::path::PathBuf::from(suggested);
+    let mut dialog = window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title("儲存申請書 Save the forms")
+        .add_filter("PDF", &["pdf"]);
+    if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(name) = suggested.file_name() {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    // The dialog blocks until answered: on a blocking thread, not the async runtime's.
+    let picked = tokio::task::spawn_blocking(move || dialog.blocking_save_file()).await.ok()??;
+    let mut path = picked.into_path().ok()?;
+    if path.extension().is_none() {
+        path.set_extension("pdf");
+    }
+    Some(path.to_string_lossy().into_owned())
+}
+
 /// What a print produced.
 #[derive(Serialize)]
 pub struct PrintResult {

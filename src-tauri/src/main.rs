@@ -55,6 +55,7 @@ fn main() {
             });
             Ok(())
         })
+        .plugin(tauri_plugin_dialog::init())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {
                 let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
@@ -90,6 +91,7 @@ fn main() {
             commands::sync_now,
             commands::cancel_sync,
             commands::default_print_path,
+            commands::choose_save_path,
             commands::print_forms,
             commands::cancel_print,
             commands::open_path,

@@ -58,6 +58,7 @@ export const api = {
   syncNow: (manual: boolean) => call<SyncReport>("sync_now", { manual }),
   cancelSync: () => call<void>("cancel_sync"),
   defaultPrintPath: (name: string) => call<string>("default_print_path", { name }),
+  chooseSavePath: (suggested: string) => call<string | null>("choose_save_path", { suggested }),
   printForms: (ids: string[], reveal: boolean, path: string) => call<PrintResult>("print_forms", { ids, reveal, path }),
   cancelPrint: () => call<void>("cancel_print"),
   openPath: (path: string) => call<void>("open_path", { path }),

@@ -125,6 +125,7 @@ export const messages = {
   printThis: { "zh-TW": "這一份", en: "This one" },
   printSelected: { "zh-TW": "選取的申請", en: "The selected ones" },
   printMatching: { "zh-TW": "符合目前篩選的全部（含已封存）", en: "Everything matching the filter (archived included)" },
+  choosePath: { "zh-TW": "選擇儲存位置…", en: "Choose where…" },
   saveAs: { "zh-TW": "儲存為", en: "Save as" },
   printFull: { "zh-TW": "印出完整身分證號與手機（會記錄）", en: "Print full ID numbers and phones (recorded)" },
   makePdf: { "zh-TW": "產生 PDF", en: "Make the PDF" },
