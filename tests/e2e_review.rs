@@ -493,7 +493,7 @@ impl Ui {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_keyboard_drives_the_review_and_the_language_is_remembered() {
+async fn the_keyboard_drives_the_review_and_language_and_window_are_remembered() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let fx = Fixture::start();
     let password = fx.svc.password("t.info2").expect("password");
@@ -584,12 +584,28 @@ async fn the_keyboard_drives_the_review_and_the_language_is_remembered() {
         ui.until_text("[data-testid=total]", |t| t == "1 application").await;
         ui.until_text("[data-testid=queued-count]", |t| t.ends_with(": 0") && !t.contains('：')).await;
         ui.shot("english").await;
+
+        // The window is moved and resized, and left still long enough to be remembered.
+        ui.c.set_window_rect(37, 23, 1100, 720).await.expect("move and resize the window");
+        let rect = ui.c.get_window_rect().await.expect("window rect");
+        assert_eq!(rect, (37, 23, 1100, 720), "the window took the new geometry");
+        let saved = fx.dir.join("app-t.info2").join("settings.json");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::fs::read_to_string(&saved).unwrap_or_default().contains("1100") {
+            assert!(Instant::now() < deadline, "the geometry was never written");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
     // The app is started again: still English.
     let (_driver, mut ui) = fx.app("t.info2", "keyboard-again").await;
     ui.until_text("[data-testid=login-submit]", |t| t.contains("Log in")).await;
     let chosen = ui.find("[data-testid=language]").await.prop("value").await.ok().flatten();
     assert_eq!(chosen.as_deref(), Some("en"));
+    assert_eq!(
+        ui.c.get_window_rect().await.expect("window rect"),
+        (37, 23, 1100, 720),
+        "same place, same size"
+    );
     ui.shot("english-again").await;
 }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     /// PDFs this run wrote: the only files `open_path` and `send_to_printer` accept.
     pub printed: Mutex<HashSet<PathBuf>>,
     pub settings: Mutex<Settings>,
+    /// Counts window moves and resizes, so only the last of a burst is written.
+    pub geometry_changes: std::sync::atomic::AtomicU64,
 }
 
 /// An error as the UI gets it: a stable code to translate, the engine's sentence, and

@@ -37,10 +37,20 @@ fn main() {
                 .map(|secrets| EngineConfig { data_dir: dir.clone(), secrets })
                 .map_err(|e| e.to_string());
             if let (Some(win), Some(g)) = (app.get_webview_window("main"), saved.window) {
-                // A remembered geometry is only applied when it is plausible.
+                // A remembered geometry is only applied when it is plausible, and the
+                // position only when it is still on a screen (a projector unplugged since).
                 if g.width >= 600 && g.height >= 400 && g.width < 10_000 && g.height < 10_000 {
                     let _ = win.set_size(tauri::PhysicalSize::new(g.width, g.height));
-                    let _ = win.set_position(tauri::PhysicalPosition::new(g.x, g.y));
+                    let on_a_screen = win.available_monitors().unwrap_or_default().iter().any(|m| {
+                        let (p, s) = (m.position(), m.size());
+                        g.x + 40 >= p.x
+                            && g.y + 40 >= p.y
+                            && i64::from(g.x) < i64::from(p.x) + i64::from(s.width) - 40
+                            && i64::from(g.y) < i64::from(p.y) + i64::from(s.height) - 40
+                    });
+                    if on_a_screen {
+                        let _ = win.set_position(tauri::PhysicalPosition::new(g.x, g.y));
+                    }
                 }
             }
             app.manage(AppState {
@@ -52,18 +62,43 @@ fn main() {
                 renderer: OnceLock::new(),
                 printed: Mutex::new(Default::default()),
                 settings: Mutex::new(saved),
+                geometry_changes: Default::default(),
             });
             Ok(())
         })
         .plugin(tauri_plugin_dialog::init())
         .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { .. } = event {
-                let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
+            use std::sync::atomic::Ordering;
+            let closing = matches!(event, tauri::WindowEvent::CloseRequested { .. });
+            if !closing && !matches!(event, tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)) {
+                return;
+            }
+            // A drag sends many moves a second: the geometry is written once the window has
+            // been still for half a second, and at once when it closes.
+            let state = window.state::<AppState>();
+            let change = state.geometry_changes.fetch_add(1, Ordering::SeqCst) + 1;
+            let window = window.clone();
+            let save = move || {
                 let state = window.state::<AppState>();
+                if state.geometry_changes.load(Ordering::SeqCst) != change {
+                    return;
+                }
+                if window.is_minimized().unwrap_or(false) || window.is_maximized().unwrap_or(false) {
+                    return;
+                }
+                let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
                 let mut s = state.settings.lock().unwrap_or_else(|p| p.into_inner());
                 s.window =
                     Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
                 let _ = settings::save(&state.data_dir, &s);
+            };
+            if closing {
+                save();
+            } else {
+                tauri::async_runtime::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    save();
+                });
             }
         })
         .invoke_handler(tauri::generate_handler![
