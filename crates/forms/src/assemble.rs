@@ -11,6 +11,7 @@
 
 use lopdf::{Document, Object, ObjectId};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// The zlib level of the page content streams: many small, highly repetitive streams,
 /// where level 1 costs a third of level 6's time for a few hundred bytes a page.
@@ -71,7 +72,6 @@ pub(crate) fn merge(parts: Vec<Document>) -> Result<Document, lopdf::Error> {
     let mut parts = parts.into_iter();
     let Some(mut base) = parts.next() else { return Ok(Document::with_version("1.7")) };
     let base_pages = base.catalog()?.get(b"Pages")?.as_reference()?;
-    let mut merged_any = false;
     for mut other in parts {
         other.renumber_objects_with(base.max_id + 1);
         let root = other.trailer.get(b"Root")?.as_reference()?;
@@ -92,11 +92,8 @@ pub(crate) fn merge(parts: Vec<Document>) -> Result<Document, lopdf::Error> {
         let count = tree.get(b"Count")?.as_i64()? + kids.len() as i64;
         tree.get_mut(b"Kids")?.as_array_mut()?.extend(kids);
         tree.set("Count", count);
-        merged_any = true;
     }
-    if merged_any {
-        dedupe_images(&mut base);
-    }
+    dedupe_images(&mut base);
     Ok(base)
 }
 
@@ -116,12 +113,12 @@ fn dedupe_images(doc: &mut Document) {
             dict.extend_from_slice(k);
             dict.extend_from_slice(format!("={v:?};").as_bytes());
         }
-        match first.get(&(dict.clone(), s.content.as_slice())) {
-            Some(keep) => {
-                replace.insert(*id, *keep);
+        match first.entry((dict, s.content.as_slice())) {
+            Entry::Occupied(keep) => {
+                replace.insert(*id, *keep.get());
             }
-            None => {
-                first.insert((dict, s.content.as_slice()), *id);
+            Entry::Vacant(slot) => {
+                slot.insert(*id);
             }
         }
     }

@@ -166,12 +166,10 @@ struct Doc<'r> {
     /// lookup in a CJK font is slow enough to dominate a page otherwise.
     glyphs: HashMap<char, Option<(usize, u16, f32)>>,
     font_ids: Vec<Option<FontId>>,
-    images: HashMap<String, (XObjectId, u32, u32)>,
+    images: HashMap<signature::Key, (XObjectId, u32, u32)>,
     /// Signatures prepared ahead, in parallel, by content key.
-    prepared: HashMap<String, Result<signature::Prepared, String>>,
+    prepared: HashMap<signature::Key, Result<signature::Prepared, String>>,
     missing: Vec<MissingGlyph>,
-    /// Long texts already fitted into a box: (text, width, size) → (size, lines).
-    fitted_cache: HashMap<(String, u32, u32), (f32, Vec<String>)>,
     /// Blocks drawn the same on every page, each drawn once as a form XObject.
     stamps: Vec<Stamp>,
 }
@@ -350,16 +348,6 @@ impl<'r> Doc<'r> {
         size: f32,
         s: &str,
     ) -> f32 {
-        // The same text in the same box (the consent statement on every page of a batch)
-        // is measured and wrapped once per document.
-        let key = (s.to_string(), width.to_bits(), size.to_bits());
-        if let Some((size, lines)) = self.fitted_cache.get(&key).cloned() {
-            let lh = size * 1.3;
-            for (i, line) in lines.iter().enumerate() {
-                self.text(ops, app_id, field, x, top - size - lh * i as f32, size, INK, line);
-            }
-            return lh * lines.len() as f32;
-        }
         let mut size = size;
         while size > 8.0 && self.width(s, size) > width {
             size -= 0.5;
@@ -379,15 +367,16 @@ impl<'r> Doc<'r> {
         for (i, line) in lines.iter().enumerate() {
             self.text(ops, app_id, field, x, top - size - lh * i as f32, size, INK, line);
         }
-        if s.chars().count() > 40 {
-            self.fitted_cache.insert(key, (size, lines.clone()));
-        }
         lh * lines.len() as f32
     }
 
     /// A signature as an image XObject, stored once per document by content.
-    fn signature(&mut self, app_id: &str, png: &[u8]) -> Result<(XObjectId, u32, u32), FormError> {
-        let key = signature::sha_key(png);
+    fn signature(
+        &mut self,
+        app_id: &str,
+        key: signature::Key,
+        png: &[u8],
+    ) -> Result<(XObjectId, u32, u32), FormError> {
         if let Some(found) = self.images.get(&key) {
             return Ok(found.clone());
         }
@@ -528,12 +517,16 @@ impl Renderer {
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<Rendered, FormError> {
         let total = inputs.len();
-        let distinct = signature::distinct(inputs);
+        // Each signature is hashed once: the key finds it in every later step.
+        let keys: Vec<Option<signature::Key>> =
+            inputs.iter().map(|i| i.signature_png.map(signature::key)).collect();
+        let distinct = keys.iter().flatten().collect::<std::collections::HashSet<_>>().len();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let parts = if total >= SPLIT_MIN { cores.max(2).min(total / (SPLIT_MIN / 2)) } else { 1 };
         if parts <= 1 {
             let mut part = self.render_part(
                 inputs,
+                &keys,
                 Span { first: 0, total, threads: cores, distinct },
                 opts,
                 &mut |done| progress(Progress { done, total }),
@@ -547,12 +540,14 @@ impl Renderer {
         let results: Vec<Result<Part, FormError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = inputs
                 .chunks(per)
+                .zip(keys.chunks(per))
                 .enumerate()
-                .map(|(k, chunk)| {
+                .map(|(k, (chunk, keys))| {
                     let (done, stop) = (&done, &stop);
                     scope.spawn(move || {
                         let mut part = self.render_part(
                             chunk,
+                            keys,
                             Span { first: k * per, total, threads: 1, distinct },
                             opts,
                             &mut |_| {
@@ -600,11 +595,12 @@ impl Renderer {
         Ok(Rendered { pdf: assemble::save(&mut lo), pages: total, missing })
     }
 
-    /// Lays out `inputs` as one document, at the place in the batch `at` says.
-    /// `on_page` is told each page number done.
+    /// Lays out `inputs` (with their signatures' `keys`) as one document, at the place
+    /// in the batch `at` says. `on_page` is told each page number done.
     fn render_part(
         &self,
         inputs: &[FormInput<'_>],
+        keys: &[Option<signature::Key>],
         at: Span,
         opts: &RenderOptions,
         on_page: &mut dyn FnMut(usize) -> bool,
@@ -615,15 +611,15 @@ impl Renderer {
             glyphs: HashMap::new(),
             font_ids: Vec::new(),
             images: HashMap::new(),
-            prepared: signature::prepare_all(inputs, at.threads, at.distinct),
+            prepared: signature::prepare_all(inputs, keys, at.threads, at.distinct),
             missing: Vec::new(),
-            fitted_cache: HashMap::new(),
             stamps: Vec::new(),
         };
         let mut pages = Vec::with_capacity(inputs.len());
-        for (i, input) in inputs.iter().enumerate() {
+        for (i, (input, key)) in inputs.iter().zip(keys).enumerate() {
             let page = at.first + i + 1;
-            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), page_ops(&mut doc, input, opts, page, at.total)?));
+            let ops = page_ops(&mut doc, input, *key, opts, page, at.total)?;
+            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
             if !on_page(page) {
                 return Err(FormError::Cancelled);
             }
@@ -666,6 +662,7 @@ struct Part {
 fn page_ops(
     doc: &mut Doc<'_>,
     input: &FormInput<'_>,
+    signature_key: Option<signature::Key>,
     opts: &RenderOptions,
     page: usize,
     pages: usize,
@@ -781,9 +778,9 @@ fn page_ops(
     y -= 18.0;
     let (box_w, box_h) = (240.0, 80.0);
     frame(&mut ops, left, y - box_h, box_w, box_h);
-    match input.signature_png {
-        Some(png) => {
-            let (img, w, h) = doc.signature(id, png)?;
+    match input.signature_png.zip(signature_key) {
+        Some((png, key)) => {
+            let (img, w, h) = doc.signature(id, key, png)?;
             let scale = ((box_w - 8.0) / w as f32).min((box_h - 8.0) / h as f32);
             let (dw, dh) = (w as f32 * scale, h as f32 * scale);
             ops.push(Op::UseXobject {

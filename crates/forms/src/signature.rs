@@ -2,11 +2,12 @@
 //! the size is checked before decoding, and the `image` decoder runs under limits on
 //! dimensions and memory.
 //!
-//! A signature becomes grey ink on white (the form prints in black and white), each row
-//! stored as its difference from the row above (PNG's "Up" filter, which PDF readers undo
-//! with `/Predictor 12`), compressed by `fdeflate`, the fast deflate made for PNG data.
-//! A thousand distinct signatures take about a fifth of the time zlib needed, at a
-//! little more size. Buffers are reused from one signature to the next.
+//! A signature becomes grey ink on white (the form prints in black and white). A file
+//! with a few distinct signatures (a parent's download) compresses them with zlib; a
+//! file with many stores each row as its difference from the row above (PNG's "Up"
+//! filter, which PDF readers undo with `/Predictor 12`) and compresses with `fdeflate`,
+//! the fast deflate made for PNG data: about a fifth of zlib's time, at a little more
+//! size. Buffers are reused from one signature to the next.
 
 use crate::FormInput;
 use crate::MAX_SIGNATURE_BYTES;
@@ -99,24 +100,26 @@ const FEW_SIGNATURES: usize = 8;
 const SMALL_LEVEL: u32 = 6;
 
 /// Prepares every distinct signature of a batch on `threads` threads (on this one
-/// when `threads` is 1), keyed by [`sha_key`]. `distinct_in_file` is how many distinct
-/// signatures the whole file holds, which picks the compression.
+/// when `threads` is 1). `keys` are the inputs' signature keys ([`key`]), in order.
+/// `distinct_in_file` is how many distinct signatures the whole file holds, which picks
+/// the compression.
 pub(crate) fn prepare_all(
     inputs: &[FormInput<'_>],
+    keys: &[Option<Key>],
     threads: usize,
     distinct_in_file: usize,
-) -> HashMap<String, Result<Prepared, String>> {
+) -> HashMap<Key, Result<Prepared, String>> {
     let fast = distinct_in_file > FEW_SIGNATURES;
-    let mut unique: HashMap<String, &[u8]> = HashMap::new();
-    for png in inputs.iter().filter_map(|i| i.signature_png) {
-        unique.entry(sha_key(png)).or_insert(png);
+    let mut unique: HashMap<Key, &[u8]> = HashMap::new();
+    for (input, key) in inputs.iter().zip(keys) {
+        if let (Some(png), Some(key)) = (input.signature_png, key) {
+            unique.entry(*key).or_insert(png);
+        }
     }
-    let work: Vec<(String, &[u8])> = unique.into_iter().collect();
-    let prepare = |part: &[(String, &[u8])]| {
+    let work: Vec<(Key, &[u8])> = unique.into_iter().collect();
+    let prepare = |part: &[(Key, &[u8])]| {
         let mut scratch = Scratch::default();
-        part.iter()
-            .map(|(k, png)| (k.clone(), prepare_signature(png, &mut scratch, fast)))
-            .collect::<Vec<_>>()
+        part.iter().map(|(k, png)| (*k, prepare_signature(png, &mut scratch, fast))).collect::<Vec<_>>()
     };
     if threads <= 1 || work.len() < 2 {
         return prepare(&work).into_iter().collect();
@@ -185,21 +188,15 @@ fn grey_row(src: &[u8], color: image::ColorType, out: &mut [u8]) -> Result<(), S
     Ok(())
 }
 
+/// A signature's content key: its SHA-256.
+pub(crate) type Key = [u8; 32];
+
 /// The key that deduplicates identical signature bytes within one file. A collision
 /// would put one parent's signature on another's form, so it is SHA-256, not a fast
 /// non-cryptographic hash.
-pub(crate) fn sha_key(bytes: &[u8]) -> String {
+pub(crate) fn key(bytes: &[u8]) -> Key {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// How many distinct signatures `inputs` hold.
-pub(crate) fn distinct(inputs: &[FormInput<'_>]) -> usize {
-    let mut seen: Vec<&[u8]> = inputs.iter().filter_map(|i| i.signature_png).collect();
-    seen.sort_unstable();
-    seen.dedup();
-    seen.len()
+    sha2::Sha256::digest(bytes).into()
 }
 
 #[cfg(test)]
