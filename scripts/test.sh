@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "setup"
-bash scripts/setup.sh
+step "setup (npm packages from an empty cache)"
+BINDDESK_NPM_FRESH=1 bash scripts/setup.sh
 
 step "cargo fmt --check"
 cargo fmt --all --check

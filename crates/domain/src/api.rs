@@ -40,6 +40,10 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub fields: Option<BTreeMap<String, String>>,
+    /// For a 429: the seconds to wait (also in `Retry-After`), for a page to count down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// The parent–student relationship: a kind and a title that must fit it.
@@ -333,6 +337,30 @@ pub struct CodeRequest {
     pub address: String,
 }
 
+/// One look at a full ID number, as a reviewer's app reports it to the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RevealItem {
+    /// The app's id for this reveal (a UUID; a resend is harmless).
+    pub reveal_id: String,
+    /// Whose application.
+    pub application_id: String,
+    /// What was shown in full, e.g. `ids`.
+    pub field: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// `POST /api/v1/review/reveals`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RevealReport {
+    /// At most 1000 reveals.
+    pub reveals: Vec<RevealItem>,
+}
+
 /// `POST /api/v1/parent/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -476,6 +504,7 @@ mod tests {
                 code: "not_found".into(),
                 message: "no such application".into(),
                 fields: None,
+                retry_after_secs: None,
             },
             current: None,
         };

@@ -11,6 +11,9 @@
 //! - [`rules`]: which relationships are legal, which status changes and decisions are
 //!   allowed, and how the review flags are computed from an application and the facts
 //!   around it.
+//! - [`text`]: what counts as text in a name or a reason (NFC, no control, bidi or
+//!   invisible-only text); [`contact`]: e-mail and Taiwanese phone numbers in one
+//!   canonical form; [`throttle`]: the login lockout and the verification-code limits.
 //! - [`api`]: the JSON shapes of the HTTP API (`shared/API.md`), used by both sides.
 //! - [`typescript`]: the UI's TypeScript types, generated from [`api`] and [`enums`];
 //!   a test fails when the checked-in file is stale.
@@ -20,10 +23,13 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod contact;
 pub mod enums;
 pub mod id_number;
 pub mod labels;
 pub mod rules;
+pub mod text;
+pub mod throttle;
 pub mod typescript;
 
 pub use enums::{
@@ -33,3 +39,4 @@ pub use enums::{
 pub use id_number::{IdError, IdKind, IdNumber, Sex, mask_id_str, mask_phone};
 pub use labels::Labelled;
 pub use rules::{FlagFacts, RuleError, check_decision, compute_flags};
+pub use text::{TextError, clean_text};

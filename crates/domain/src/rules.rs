@@ -46,6 +46,9 @@ pub enum RuleError {
     /// The reason is longer than allowed.
     #[error("the reason is longer than {MAX_REASON_CHARS} characters")]
     ReasonTooLong,
+    /// The reason holds control characters or display-reordering characters.
+    #[error("the reason holds characters that are not text ({0})")]
+    ReasonNotText(crate::text::TextError),
     /// The student already has the maximum number of bound accounts.
     #[error("the student already has {MAX_BOUND_ACCOUNTS} bound accounts")]
     AccountLimit,
@@ -60,6 +63,7 @@ impl RuleError {
             RuleError::NotPending(_) => "not_pending",
             RuleError::ReasonRequired => "reason_required",
             RuleError::ReasonTooLong => "reason_too_long",
+            RuleError::ReasonNotText(_) => "reason_not_text",
             RuleError::AccountLimit => "account_limit",
         }
     }
@@ -123,15 +127,21 @@ pub fn check_decision(
             status.transition(Status::Approved)
         }
         DecisionAction::Return => {
-            let reason = reason.map(str::trim).unwrap_or("");
-            if reason.is_empty() {
-                return Err(RuleError::ReasonRequired);
-            }
-            if reason.chars().count() > MAX_REASON_CHARS {
-                return Err(RuleError::ReasonTooLong);
-            }
+            return_reason(reason)?;
             status.transition(Status::Returned)
         }
+    }
+}
+
+/// A return reason as it is stored: composed, trimmed, and text (see
+/// [`crate::text::clean_text`]); invisible-only text counts as no reason.
+pub fn return_reason(reason: Option<&str>) -> Result<String, RuleError> {
+    use crate::text::{TextError, clean_text};
+    match clean_text(reason.unwrap_or(""), MAX_REASON_CHARS) {
+        Ok(r) => Ok(r),
+        Err(TextError::Empty) => Err(RuleError::ReasonRequired),
+        Err(TextError::TooLong(_)) => Err(RuleError::ReasonTooLong),
+        Err(e) => Err(RuleError::ReasonNotText(e)),
     }
 }
 

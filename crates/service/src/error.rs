@@ -35,7 +35,7 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String, fields: Option<FieldErrors> },
     /// 429: too many attempts; try again after this many seconds.
     #[error("{message}")]
-    RateLimited { message: String, retry_after_secs: u64 },
+    RateLimited { code: &'static str, message: String, retry_after_secs: u64 },
     /// 501: a part of the API that is not built yet.
     #[error("{0}")]
     NotImplemented(&'static str),
@@ -98,12 +98,16 @@ impl ApiError {
             ApiError::Conflict(_) => ("version_conflict", None),
             ApiError::PayloadTooLarge => ("payload_too_large", None),
             ApiError::Unprocessable { code, fields, .. } => (*code, fields.clone()),
-            ApiError::RateLimited { .. } => ("rate_limited", None),
+            ApiError::RateLimited { code, .. } => (*code, None),
             ApiError::NotImplemented(_) => ("not_implemented", None),
             ApiError::Unavailable(_) => ("unavailable", None),
             ApiError::Internal(_) => ("internal", None),
         };
-        ErrorDetail { code: code.to_string(), message: self.to_string(), fields }
+        let retry_after_secs = match self {
+            ApiError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        };
+        ErrorDetail { code: code.to_string(), message: self.to_string(), fields, retry_after_secs }
     }
 }
 

@@ -22,6 +22,7 @@
 //! `binddesk-domain`, shared with the desktop app.
 
 pub mod auth;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod http;

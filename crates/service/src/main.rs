@@ -52,6 +52,27 @@ enum Command {
         /// Read-only SQLite connections.
         #[arg(long, env = "BINDDESK_READERS", default_value_t = 4)]
         readers: usize,
+        /// Seconds before an address may get another verification code.
+        #[arg(long, env = "BINDDESK_CODE_RESEND_SECS", default_value_t = binddesk_domain::throttle::codes::RESEND_SECS)]
+        code_resend_secs: i64,
+        /// Verification codes one client address may ask for in an hour.
+        #[arg(long, env = "BINDDESK_CLIENT_HOURLY_CODES", default_value_t = binddesk_domain::throttle::codes::CLIENT_CODES_PER_WINDOW)]
+        client_hourly_codes: u32,
+        /// Wrong verification codes one client address may send in an hour.
+        #[arg(long, env = "BINDDESK_CLIENT_HOURLY_GUESSES", default_value_t = binddesk_domain::throttle::codes::CLIENT_TRIES_PER_WINDOW)]
+        client_hourly_guesses: u32,
+        /// Seconds a connection may take to send a request's headers.
+        #[arg(long, env = "BINDDESK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+        header_timeout_secs: u64,
+        /// Seconds a request's body may take to arrive.
+        #[arg(long, env = "BINDDESK_BODY_TIMEOUT_SECS", default_value_t = 30)]
+        body_timeout_secs: u64,
+        /// Open connections at most; 0 for the open-files limit less a margin.
+        #[arg(long, env = "BINDDESK_MAX_CONNECTIONS", default_value_t = 0)]
+        max_connections: usize,
+        /// Seconds between purges of expired sessions, codes and counters.
+        #[arg(long, env = "BINDDESK_PURGE_EVERY_SECS", default_value_t = 300)]
+        purge_every_secs: u64,
     },
     /// Import a student roster CSV with the header
     /// school_code,school_name,class_id,class_name,school_level,student_id,student_name
@@ -106,6 +127,13 @@ fn main() -> ExitCode {
             staff_session_minutes,
             parent_session_minutes,
             readers,
+            code_resend_secs,
+            client_hourly_codes,
+            client_hourly_guesses,
+            header_timeout_secs,
+            body_timeout_secs,
+            max_connections,
+            purge_every_secs,
         } => {
             if db.is_none() && !demo {
                 Err("give --db (or BINDDESK_DB), or use --demo for a temporary demo store".to_string())
@@ -121,6 +149,16 @@ fn main() -> ExitCode {
                     staff_session_minutes,
                     parent_session_minutes,
                     readers,
+                    code_limits: binddesk_service::store::CodeLimits {
+                        resend_secs: code_resend_secs.max(0),
+                        per_window: None,
+                        client_codes: client_hourly_codes,
+                        client_tries: client_hourly_guesses,
+                    },
+                    header_timeout_secs: header_timeout_secs.max(1),
+                    body_timeout_secs: body_timeout_secs.max(1),
+                    max_connections,
+                    purge_every_secs: purge_every_secs.max(1),
                 };
                 match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                     Ok(rt) => rt.block_on(serve(opts)).map_err(|e| e.to_string()),

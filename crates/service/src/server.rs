@@ -32,6 +32,16 @@ pub struct ServeOptions {
     pub parent_session_minutes: i64,
     /// Reader connections.
     pub readers: usize,
+    /// Limits of verification codes.
+    pub code_limits: crate::store::CodeLimits,
+    /// Seconds a connection may take to send a request's headers.
+    pub header_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive.
+    pub body_timeout_secs: u64,
+    /// Open connections at most; 0 for the open-files limit less a margin.
+    pub max_connections: usize,
+    /// Seconds between purges of expired sessions, codes and counters.
+    pub purge_every_secs: u64,
 }
 
 /// What can stop the service from starting.
@@ -98,6 +108,11 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         stop_rx.clone(),
     )));
     tasks.push(tokio::spawn(first_password_loop(store.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(purge_loop(
+        store.clone(),
+        Duration::from_secs(opts.purge_every_secs),
+        stop_rx.clone(),
+    )));
     if let Some(url) = opts.smtp_url.clone() {
         tasks.push(tokio::spawn(crate::mail::run_smtp_sender(
             store.clone(),
@@ -114,11 +129,20 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             demo: opts.demo,
             staff_session_minutes: opts.staff_session_minutes,
             parent_session_minutes: opts.parent_session_minutes,
+            code_limits: opts.code_limits,
         }),
         forms: Arc::new(std::sync::OnceLock::new()),
+        decoders: Arc::new(tokio::sync::Semaphore::new(crate::http::SIGNATURE_DECODERS)),
     };
-    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    let app = router(state)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(opts.body_timeout_secs)))
+        .layer(crate::connections::trace_layer());
+    let limits = crate::connections::Limits {
+        header_timeout: Duration::from_secs(opts.header_timeout_secs),
+        max_connections: crate::connections::max_connections(opts.max_connections),
+    };
+    tracing::info!(max_connections = limits.max_connections, "accepting connections");
+    crate::connections::serve(listener, app, limits, shutdown_signal()).await;
     tracing::info!("shutting down: in-flight requests finished");
     let _ = stop_tx.send(true);
     for t in tasks {
@@ -181,6 +205,19 @@ async fn registry_retry_loop(
         match result {
             Ok(Ok(n)) if n > 0 => tracing::info!(count = n, "registry checks retried"),
             Ok(Err(e)) => tracing::warn!(error = %e, "registry retry failed"),
+            _ => {}
+        }
+    }
+}
+
+/// Deletes expired sessions, old codes and ended counters now and then.
+async fn purge_loop(store: Arc<dyn Store>, every: Duration, mut stop: watch::Receiver<bool>) {
+    while sleep_or_stop(every, &mut stop).await {
+        let s = store.clone();
+        let now = chrono::Utc::now().timestamp();
+        match tokio::task::spawn_blocking(move || s.purge_expired(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(rows = n, "expired sessions and codes purged"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "purge failed"),
             _ => {}
         }
     }

@@ -13,8 +13,10 @@ use std::io::Cursor;
 pub const MAX_PNG_BYTES: usize = 1024 * 1024;
 /// The largest width or height accepted (a signature canvas is about 600×200).
 pub const MAX_SIDE: u32 = 4000;
-/// The most memory the decoder may allocate.
-pub const MAX_ALLOC: u64 = 64 * 1024 * 1024;
+/// The most pixels accepted (a phone's signature pad at 3× density is under a million).
+pub const MAX_PIXELS: u64 = 4_000_000;
+/// The most memory the decoder may allocate (the RGBA image and the decoder's buffers).
+pub const MAX_ALLOC: u64 = MAX_PIXELS * 4 * 2;
 
 /// Why a signature was refused; the message goes to the parent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +53,14 @@ pub fn parse_signature(base64_png: &str) -> Result<SignatureBlob, SignatureError
     }
     if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Err(SignatureError::NotPng);
+    }
+    // The size from the header (IHDR comes first), before anything is unpacked.
+    if png.len() >= 24 && &png[12..16] == b"IHDR" {
+        let side =
+            |at: usize| u64::from(u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]));
+        if side(16) * side(20) > MAX_PIXELS {
+            return Err(SignatureError::TooManyPixels);
+        }
     }
     let mut reader = image::ImageReader::with_format(Cursor::new(&png), image::ImageFormat::Png);
     let mut limits = image::Limits::default();

@@ -51,7 +51,7 @@ async fn staff_login_errors_and_lockout() {
     // When the lock runs out, counting starts again: one more slip is a plain 401.
     {
         let conn = rusqlite::Connection::open(&svc.db).unwrap();
-        conn.execute("UPDATE staff SET locked_until = 1 WHERE username = 't.info1'", []).unwrap();
+        conn.execute("UPDATE login_attempts SET locked_until = 1 WHERE username = 't.info1'", []).unwrap();
     }
     let (s, v) = svc.post(None, "/api/v1/session", json!({"username": "t.info1", "password": "wrong"})).await;
     assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
@@ -478,7 +478,7 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
 #[tokio::test]
 async fn verification_codes_are_single_use_and_phones_are_limited() {
     let dir = TempDir::new();
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start(&dir, &["--code-resend-secs", "0"]);
     let email = "codes@example.com.tw";
     let (s, _) = svc.post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": email})).await;
     assert_eq!(s, StatusCode::ACCEPTED);
@@ -573,9 +573,11 @@ async fn submissions_refused_with_field_paths() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["error"]["fields"]["signature_png"].as_str().unwrap().contains("1 MiB"));
 
-    // An e-mail that another parent's live application uses (the walkthrough's 王曉明).
+    // An e-mail that another parent's live application uses (the walkthrough's 王曉明),
+    // proved by whoever reads that mailbox (two parents sharing one address).
     let body = submission("陳美玲", &pid, "annie.sun2@example.com.tw", &[(&kids[0].0, "mother")]);
-    let (s, v) = post(body).await;
+    let shared = svc.parent_login("annie.sun2@example.com.tw").await;
+    let (s, v) = svc.post(Some(&shared), "/api/v1/parent/applications", body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["error"]["fields"]["parent.email"].as_str().unwrap().contains("此E-mail已有申請紀錄"));
 

@@ -47,7 +47,11 @@ message: string,
 /**
  * Field path (e.g. `students[0].id_number`) → what is wrong with it.
  */
-fields?: { [key in string]: string }, };
+fields?: { [key in string]: string }, 
+/**
+ * For a 429: the seconds to wait (also in `Retry-After`), for a page to count down.
+ */
+retry_after_secs?: bigint, };
 
 export type Relationship = { 
 /**

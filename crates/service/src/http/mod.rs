@@ -29,6 +29,8 @@ pub struct HttpConfig {
     pub staff_session_minutes: i64,
     /// How long a parent session lasts.
     pub parent_session_minutes: i64,
+    /// Limits of verification codes (the phone's per-window count is set per request).
+    pub code_limits: crate::store::CodeLimits,
 }
 
 /// Shared state of the handlers.
@@ -42,7 +44,12 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
     /// The form renderer, made on first use (parsing the fonts takes a moment).
     pub forms: Arc<std::sync::OnceLock<Result<binddesk_forms::Renderer, String>>>,
+    /// Permits to decode an uploaded signature: a few at a time, on the blocking pool.
+    pub decoders: Arc<tokio::sync::Semaphore>,
 }
+
+/// Signatures decoded at the same time.
+pub const SIGNATURE_DECODERS: usize = 2;
 
 impl AppState {
     /// Runs a store operation on the blocking pool.
@@ -64,14 +71,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/dev/outbox", get(ops::dev_outbox))
         .route("/api/v1/dev/registry", post(ops::dev_registry))
-        .route("/api/v1/session", post(staff::login).delete(staff::logout))
+        .route("/api/v1/session", post(staff::login).delete(ops::logout))
         .route("/api/v1/review/changes", get(staff::changes))
         .route("/api/v1/review/applications/{id}", get(staff::application))
         .route("/api/v1/review/applications/{id}/decision", post(staff::decision))
         .route("/api/v1/review/decisions", post(staff::batch_decisions))
         .route("/api/v1/signatures/{sha256}", get(staff::signature))
+        .route("/api/v1/review/reveals", post(staff::record_reveals).get(staff::list_reveals))
         .route("/api/v1/parent/codes", post(parent::request_code))
         .route("/api/v1/parent/session", post(parent::login))
+        .route("/api/v1/parent/session/email", post(parent::verify_email))
         .route("/api/v1/parent/students/verify", post(parent::verify_student))
         .route(
             "/api/v1/parent/applications",
@@ -137,21 +146,53 @@ impl FromRequestParts<AppState> for StaffAuth {
 
 /// A request from a parent with a verified contact.
 pub struct ParentAuth {
-    /// The verified address (lower-case e-mail or phone digits).
+    /// The login address (lower-case e-mail or `09xxxxxxxx`).
     pub address: String,
+    /// The e-mail this session proved, if any.
+    pub email: Option<String>,
+    /// The session token's hash.
+    pub token_hash: String,
 }
 
 impl FromRequestParts<AppState> for ParentAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (subject, _) = subject(parts, state).await?;
+        let (subject, token_hash) = subject(parts, state).await?;
         match subject {
-            SessionSubject::Parent(address) => Ok(ParentAuth { address }),
+            SessionSubject::Parent { owner, email } => Ok(ParentAuth { address: owner, email, token_hash }),
             SessionSubject::Staff(_) => Err(ApiError::unauthorized(
                 "wrong_token",
                 "this is a staff session; parent routes need a verified contact",
             )),
         }
+    }
+}
+
+/// Any session: what logout needs.
+pub struct AnySession {
+    /// The session token's hash.
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (_, token_hash) = subject(parts, state).await?;
+        Ok(AnySession { token_hash })
+    }
+}
+
+/// The client's network address, set by the server for each connection; counts of
+/// guesses and codes are kept per client as well as per address.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientAddr>().cloned().unwrap_or_else(|| ClientAddr("unknown".into())))
     }
 }

@@ -52,6 +52,13 @@ pub async fn dev_registry(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/v1/session", tag = "staff", security(("bearer" = [])), description = "Ends the caller's session, a staff member's or a parent's.", responses((status = 204), (status = 401, body = ErrorResponse)))]
+pub async fn logout(State(state): State<AppState>, auth: super::AnySession) -> ApiResult<StatusCode> {
+    let h = auth.token_hash;
+    state.run(move |s| s.delete_session(&h)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route")
 }

@@ -8,96 +8,74 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use binddesk_domain::BatchOutcome;
 use binddesk_domain::api::ErrorResponse;
+use binddesk_domain::api::RevealReport;
 use binddesk_domain::api::{
     Application, BatchDecisionItem, BatchDecisionRequest, BatchDecisionResponse, ChangesPage,
     DecisionRequest, SessionRequest, SessionResponse,
 };
+use binddesk_domain::throttle::{Attempt, STAFF_LOGIN};
 use std::collections::HashMap;
 
 /// The most decisions one batch may carry.
 pub const MAX_BATCH: usize = 1000;
 
-#[utoipa::path(post, path = "/api/v1/session", tag = "staff", request_body = SessionRequest, responses((status = 200, body = SessionResponse), (status = 400, body = ErrorResponse), (status = 401, description = "wrong username or password", body = ErrorResponse), (status = 429, description = "locked after repeated failures (Retry-After)", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/session", tag = "staff", request_body = SessionRequest, responses((status = 200, body = SessionResponse), (status = 400, body = ErrorResponse), (status = 401, description = "wrong username or password", body = ErrorResponse), (status = 429, description = "locked after repeated failures (Retry-After); known and unknown usernames alike", body = ErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<SessionRequest>,
 ) -> ApiResult<Json<SessionResponse>> {
     let username = req.username.trim().to_string();
+    let now = chrono::Utc::now();
+    // Counted before the password is checked, for every username asked about: concurrent
+    // guesses are each counted, and an unknown name locks exactly as a real one does.
+    let key = username.to_lowercase();
+    let k = key.clone();
+    let number = match state.run(move |s| s.begin_login(&k, now.timestamp())).await? {
+        Attempt::Check { number } => number,
+        Attempt::Locked { retry_after_secs } => return Err(locked(retry_after_secs)),
+    };
     let u = username.clone();
     let record = state.run(move |s| s.staff_by_username(&u)).await?;
-    let now = chrono::Utc::now();
-    let Some(record) = record else {
-        // Spend the same time as a real check, so logins cannot probe for usernames.
-        let _ = tokio::task::spawn_blocking(move || auth::verify_password(&req.password, dummy_hash())).await;
-        return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
-    };
-    if let Some(until) = record.locked_until
-        && until > now.timestamp()
-    {
-        let secs = (until - now.timestamp()) as u64;
-        return Err(ApiError::RateLimited {
-            message: format!(
-                "too many failed logins; the account is locked for {} more minutes",
-                secs.div_ceil(60)
-            ),
-            retry_after_secs: secs,
-        });
-    }
-    let hash = record.password_hash.clone();
+    let hash = record.as_ref().map_or_else(|| dummy_hash().to_string(), |r| r.password_hash.clone());
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+    // A real argon2 check even for an unknown name, so the time tells nothing either.
+    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let id = record.staff.id.clone();
-    if !ok {
-        // Once a lock has run out, counting starts again: one slip after the wait does
-        // not lock the account for another quarter of an hour.
-        let lock_expired = record.locked_until.is_some_and(|until| until <= now.timestamp());
-        let failures = if lock_expired { 1 } else { record.failed_logins + 1 };
-        let lock = (failures >= auth::LOCK_AFTER).then(|| now.timestamp() + auth::LOCK_SECONDS);
-        state.run(move |s| s.note_login_failure(&id, failures, lock)).await?;
-        if failures > auth::SLOW_AFTER {
-            tokio::time::sleep(std::time::Duration::from_millis(
-                500 * u64::from(failures - auth::SLOW_AFTER),
-            ))
-            .await;
-        }
-        if lock.is_some() {
-            return Err(ApiError::RateLimited {
-                message: format!(
-                    "too many failed logins; the account is locked for {} minutes",
-                    auth::LOCK_SECONDS / 60
-                ),
-                retry_after_secs: auth::LOCK_SECONDS as u64,
-            });
+    let ok = verified && record.is_some();
+    let k = key.clone();
+    state.run(move |s| s.end_login(&k, number, ok, now.timestamp())).await?;
+    let Some(record) = record.filter(|_| ok) else {
+        tokio::time::sleep(std::time::Duration::from_millis(STAFF_LOGIN.delay_ms(number))).await;
+        if STAFF_LOGIN.lock_after_failure(number, 0).is_some() {
+            return Err(locked(STAFF_LOGIN.lock_secs as u64));
         }
         return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
-    }
+    };
     let token = auth::new_token();
     let expires_at = now + chrono::Duration::minutes(state.config.staff_session_minutes);
     let token_hash = auth::digest(&token);
-    let subject = crate::store::SessionSubject::Staff(id.clone());
-    state
-        .run(move |s| {
-            s.note_login_success(&id)?;
-            s.insert_session(&token_hash, &subject, expires_at.timestamp())
-        })
-        .await?;
+    let subject = crate::store::SessionSubject::Staff(record.staff.id.clone());
+    state.run(move |s| s.insert_session(&token_hash, &subject, expires_at.timestamp())).await?;
     tracing::info!(staff_id = %record.staff.id, "staff login");
     Ok(Json(SessionResponse { token, expires_at, staff: record.staff }))
+}
+
+fn locked(secs: u64) -> ApiError {
+    ApiError::RateLimited {
+        code: "rate_limited",
+        message: format!(
+            "too many failed logins; the account is locked for {} more minutes",
+            secs.div_ceil(60)
+        ),
+        retry_after_secs: secs,
+    }
 }
 
 /// A real argon2 hash of a random string, verified against when the username is unknown.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
-}
-
-#[utoipa::path(delete, path = "/api/v1/session", tag = "staff", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorResponse)))]
-pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
-    let h = auth.token_hash;
-    state.run(move |s| s.delete_session(&h)).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/review/changes", tag = "review", security(("bearer" = [])), params(("since" = Option<i64>, Query, description = "cursor from an earlier answer; 0 for a full sync"), ("limit" = Option<u32>, Query, description = "1 to 2000, default 500")), responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)))]
@@ -226,6 +204,7 @@ fn refused_code(r: &binddesk_domain::api::BatchDecisionResult) -> &'static str {
         Some("not_pending") => "not_pending",
         Some("reason_required") => "reason_required",
         Some("reason_too_long") => "reason_too_long",
+        Some("reason_not_text") => "reason_not_text",
         Some("decision_id_reused") => "decision_id_reused",
         _ => "rules_refused",
     }
@@ -251,4 +230,65 @@ pub async fn batch_decisions(
     let scope = auth.record.scope();
     let results = state.run(move |s| s.decide(&staff, &scope, &req.decisions, chrono::Utc::now())).await?;
     Ok(Json(BatchDecisionResponse { results }))
+}
+
+/// Reveals in one report.
+pub const MAX_REVEALS: usize = 1000;
+
+#[utoipa::path(post, path = "/api/v1/review/reveals", tag = "review", security(("bearer" = [])), description = "The reviewer's app reports each look at a full ID number, so the school can see who looked at whose. Reveals of applications outside the caller's scope are skipped.", request_body = RevealReport, responses((status = 200, description = "`{\"accepted\": n}`, the reveals not stored before"), (status = 422, body = ErrorResponse)))]
+pub async fn record_reveals(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(req): Json<RevealReport>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if req.reveals.len() > MAX_REVEALS {
+        return Err(ApiError::field(
+            "invalid_fields",
+            "reveals",
+            format!("at most {MAX_REVEALS} reveals a report"),
+        ));
+    }
+    let mut rows = Vec::with_capacity(req.reveals.len());
+    for (i, r) in req.reveals.into_iter().enumerate() {
+        if uuid::Uuid::parse_str(&r.reveal_id).is_err()
+            || chrono::DateTime::parse_from_rfc3339(&r.at).is_err()
+        {
+            return Err(ApiError::field(
+                "invalid_fields",
+                format!("reveals[{i}]"),
+                "reveal_id must be a UUID and at an RFC 3339 time",
+            ));
+        }
+        let field = r
+            .field
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
+            .take(40)
+            .collect();
+        rows.push(crate::store::RevealRecord {
+            reveal_id: r.reveal_id,
+            application_id: r.application_id,
+            field,
+            at: r.at,
+            staff_id: auth.record.staff.id.clone(),
+        });
+    }
+    let (staff, scope) = (auth.record.staff.clone(), auth.record.scope());
+    let n = state.run(move |s| s.record_reveals(&staff, &scope, &rows, chrono::Utc::now())).await?;
+    Ok(Json(serde_json::json!({ "accepted": n })))
+}
+
+#[utoipa::path(get, path = "/api/v1/review/reveals", tag = "review", security(("bearer" = [])), description = "Administrators: the reveals of the school, newest first (optionally of one application).", params(("application_id" = Option<String>, Query)), responses((status = 200, description = "`{\"reveals\": [{reveal_id, application_id, field, at, staff_id}]}`"), (status = 403, body = ErrorResponse)))]
+pub async fn list_reveals(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if auth.record.staff.role != binddesk_domain::Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    let scope = auth.record.scope();
+    let app = q.get("application_id").cloned();
+    let list = state.run(move |s| s.reveals(&scope, app.as_deref(), 1000)).await?;
+    Ok(Json(serde_json::json!({ "reveals": list })))
 }

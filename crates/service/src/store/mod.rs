@@ -10,6 +10,7 @@
 //! body), a change-feed row and, where it applies, the decision record, the parent
 //! account and the outgoing mail, in one transaction.
 
+mod guard;
 mod schema;
 mod sqlite;
 
@@ -41,7 +42,7 @@ impl Scope {
     }
 }
 
-/// A staff member as stored, with the password hash and throttling state.
+/// A staff member as stored, with the password hash.
 #[derive(Debug, Clone)]
 pub struct StaffRecord {
     /// The public view.
@@ -50,10 +51,6 @@ pub struct StaffRecord {
     pub username: String,
     /// argon2 PHC string.
     pub password_hash: String,
-    /// Failed logins since the last success.
-    pub failed_logins: u32,
-    /// Locked until this Unix time.
-    pub locked_until: Option<i64>,
 }
 
 impl StaffRecord {
@@ -74,8 +71,64 @@ impl StaffRecord {
 pub enum SessionSubject {
     /// A staff member's id.
     Staff(String),
-    /// A parent's verified address (lower-case e-mail or digits of a phone number).
-    Parent(String),
+    /// A parent, by the address they proved with a code.
+    Parent {
+        /// The login address (lower-case e-mail or `09xxxxxxxx`); it owns what they submit.
+        owner: String,
+        /// The e-mail the session proved (the owner itself for an e-mail login), which
+        /// alone may become the account's login.
+        email: Option<String>,
+    },
+}
+
+/// The limits of asking for a verification code.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeLimits {
+    /// Seconds before the same address may get another code.
+    pub resend_secs: i64,
+    /// Codes the address may get in a window (`None`: no limit, as for e-mail).
+    pub per_window: Option<u32>,
+    /// Codes one client address may ask for in a window.
+    pub client_codes: u32,
+    /// Wrong tries one client address may make in a window.
+    pub client_tries: u32,
+}
+
+/// Why no code was sent; each with the seconds to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// The last code is younger than the resend wait.
+    Cooldown(u64),
+    /// The address had its codes for this window (phones: two an hour).
+    AddressLimit(u64),
+    /// This client asked for too many codes.
+    ClientLimit(u64),
+}
+
+/// The answer to a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The address's live code; it is used up now.
+    Valid,
+    /// Wrong, used, expired, dead, or no code at all: one answer for all of them.
+    Wrong,
+    /// Too many wrong tries for this address or client; wait this many seconds.
+    TooManyTries(u64),
+}
+
+/// A reviewer's look at a full ID number, as the app reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RevealRecord {
+    /// The app's id for the reveal (a resend is harmless).
+    pub reveal_id: String,
+    /// Whose application.
+    pub application_id: String,
+    /// What was revealed, e.g. `student.id_number`.
+    pub field: String,
+    /// When, as the app recorded it.
+    pub at: String,
+    /// The staff member (filled in by the store when listing).
+    pub staff_id: String,
 }
 
 /// A student found in the roster.
@@ -198,17 +251,21 @@ pub trait Store: Send + Sync + 'static {
     fn staff_by_username(&self, username: &str) -> ApiResult<Option<StaffRecord>>;
     /// A staff member by id.
     fn staff_by_id(&self, id: &str) -> ApiResult<Option<StaffRecord>>;
-    /// Records a failed login as the `failures`-th in a row; locks the account until
-    /// `lock_until` when given (and clears an expired lock otherwise).
-    fn note_login_failure(&self, staff_id: &str, failures: u32, lock_until: Option<i64>) -> ApiResult<()>;
-    /// Clears the failure count after a successful login.
-    fn note_login_success(&self, staff_id: &str) -> ApiResult<()>;
+    /// Counts a login attempt for a username (known or not) before its password is
+    /// checked, in one transaction, under [`binddesk_domain::throttle::STAFF_LOGIN`].
+    fn begin_login(&self, username: &str, now: i64) -> ApiResult<binddesk_domain::throttle::Attempt>;
+    /// Settles attempt `number`: a success clears the count, a failure may lock.
+    fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> ApiResult<()>;
     /// Stores a session (by the token's hash).
     fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()>;
     /// The subject of a live session.
     fn session(&self, token_hash: &str, now: i64) -> ApiResult<Option<SessionSubject>>;
     /// Ends a session.
     fn delete_session(&self, token_hash: &str) -> ApiResult<()>;
+    /// Records the e-mail a parent session proved with a code.
+    fn set_session_email(&self, token_hash: &str, email: &str) -> ApiResult<()>;
+    /// Deletes expired sessions, old codes and ended counters; returns the rows removed.
+    fn purge_expired(&self, now: i64) -> ApiResult<usize>;
 
     // ---- review
     /// Applications in scope changed after `since`, oldest change first.
@@ -228,18 +285,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> ApiResult<Vec<BatchDecisionResult>>;
 
     // ---- parent
-    /// Stores a verification code, refusing with the seconds to wait when the address
-    /// is over its hourly limit (`per_hour`, `None` for no limit).
+    /// Stores a new verification code for an address, replacing its live one, unless a
+    /// limit refuses (the resend wait, the address's or the client's count).
     fn put_code(
         &self,
         address: &str,
         channel: &str,
         code_hash: &str,
+        client: &str,
+        limits: &CodeLimits,
         now: i64,
-        per_hour: Option<u32>,
-    ) -> ApiResult<Result<(), u64>>;
-    /// Consumes a code: true when it was valid, unused and unexpired.
-    fn take_code(&self, address: &str, code_hash: &str, now: i64) -> ApiResult<bool>;
+    ) -> ApiResult<Result<(), CodeRefused>>;
+    /// Checks a code against the address's live code, counting a wrong try against the
+    /// code, the address and the client (the same whether or not the address has one).
+    fn take_code(
+        &self,
+        address: &str,
+        code_hash: &str,
+        client: &str,
+        limits: &CodeLimits,
+        now: i64,
+    ) -> ApiResult<CodeCheck>;
     /// Schools where a student with this number is enrolled at this level.
     fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>>;
     /// A student of the roster.
@@ -257,6 +323,23 @@ pub trait Store: Send + Sync + 'static {
     fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>>;
     /// Cancels one pending/returned application of the parent, or all of them.
     fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32>;
+
+    /// Stores reveals a reviewer reported (those of applications in scope; a reveal
+    /// already stored is skipped); returns how many were new.
+    fn record_reveals(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        reveals: &[RevealRecord],
+        now: Timestamp,
+    ) -> ApiResult<u32>;
+    /// The reveals of applications in scope, newest first.
+    fn reveals(
+        &self,
+        scope: &Scope,
+        application_id: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<RevealRecord>>;
 
     // ---- registry retries, mail, accounts
     /// Pending applications whose registry check was unavailable: (id, parent, student).
@@ -277,7 +360,8 @@ pub trait Store: Send + Sync + 'static {
     // ---- data loading
     /// Adds or updates roster lines.
     fn import_roster(&self, rows: &[RosterRow]) -> ApiResult<usize>;
-    /// Adds or updates staff accounts.
+    /// Adds or updates staff accounts, ending the sessions of every one it touches (a
+    /// new password or a new scope must not live on in an old token).
     fn import_staff(&self, rows: &[StaffRow]) -> ApiResult<usize>;
     /// Adds registry facts: residents of Taipei and parent–child links.
     fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> ApiResult<()>;

@@ -62,6 +62,34 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE registry_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL, PRIMARY KEY (parent_id, child_id));
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     "#,
+    // 2: security (issue 11). Login attempts per username (known or not), counted before
+    // the password is checked; fixed-window counters shared by every instance; a code's
+    // wrong tries; the e-mail a parent session proved; idempotency keyed per staff member;
+    // the reveal audit received from reviewers' apps.
+    r#"
+    CREATE TABLE login_attempts (
+        username TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER,
+        updated_at INTEGER NOT NULL);
+    CREATE TABLE throttle (
+        bucket TEXT NOT NULL, key TEXT NOT NULL, start INTEGER NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (bucket, key));
+    ALTER TABLE codes ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN email TEXT;
+    CREATE INDEX sessions_subject ON sessions(kind, subject);
+    CREATE INDEX sessions_expiry ON sessions(expires_at);
+    CREATE TABLE decisions_by_staff (
+        staff_id TEXT NOT NULL, decision_id TEXT NOT NULL, application_id TEXT NOT NULL,
+        result TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (staff_id, decision_id));
+    INSERT INTO decisions_by_staff (staff_id, decision_id, application_id, result, at)
+        SELECT staff_id, decision_id, application_id, result, at FROM decisions;
+    DROP TABLE decisions;
+    ALTER TABLE decisions_by_staff RENAME TO decisions;
+    CREATE TABLE reveals (
+        staff_id TEXT NOT NULL, reveal_id TEXT NOT NULL, application_id TEXT NOT NULL,
+        school_code TEXT NOT NULL, field TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL,
+        PRIMARY KEY (staff_id, reveal_id));
+    CREATE INDEX reveals_by_application ON reveals(application_id);
+    "#,
 ];
 
 /// Brings the database up to the newest schema, one migration per transaction.

@@ -98,6 +98,13 @@ fn bound_accounts(conn: &Connection, student_id: &str, parent_id: &str) -> ApiRe
     )?)
 }
 
+/// Whether the approval rule lets this pending application bind its student now: the
+/// check every approval goes through, a reviewer's or the registry's.
+fn may_approve(conn: &Connection, app: &Application) -> ApiResult<bool> {
+    let bound = bound_accounts(conn, &app.student.id_number, &app.parent.id_number)?;
+    Ok(check_decision(Status::Pending, DecisionAction::Approve, None, bound).is_ok())
+}
+
 fn email_used_by_another(conn: &Connection, email: &str, parent_id: &str) -> ApiResult<bool> {
     Ok(conn.query_row(
         &format!(
@@ -226,7 +233,7 @@ fn history(app: &mut Application, at: Timestamp, actor: &str, action: HistoryAct
 }
 
 fn rule_error(e: &binddesk_domain::RuleError) -> ErrorDetail {
-    ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None }
+    ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None, retry_after_secs: None }
 }
 
 /// The checks of a submission that need storage: two-account limit, one live
@@ -304,10 +311,19 @@ fn decide_one(
         application,
         error,
     };
+    // Scope first: a decision_id replayed by someone else must show them nothing.
+    let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
+        let e = ApiError::NotFound("no such application").detail();
+        return Ok(result(BatchOutcome::NotFound, None, Some(e)));
+    };
+    if !scope.contains(&school, &class) {
+        return Ok(result(BatchOutcome::Forbidden, None, Some(ApiError::Forbidden.detail())));
+    }
+    // Idempotency is per staff member: one reviewer's key never answers for another.
     let previous: Option<(String, String)> = tx
         .query_row(
-            "SELECT application_id, result FROM decisions WHERE decision_id = ?1",
-            [&item.decision_id],
+            "SELECT application_id, result FROM decisions WHERE staff_id = ?1 AND decision_id = ?2",
+            params![staff.id, item.decision_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -320,15 +336,9 @@ fn decide_one(
             code: "decision_id_reused".into(),
             message: "this decision_id was already used for another application".into(),
             fields: None,
+            retry_after_secs: None,
         };
         return Ok(result(BatchOutcome::Refused, None, Some(e)));
-    }
-    let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
-        let e = ApiError::NotFound("no such application").detail();
-        return Ok(result(BatchOutcome::NotFound, None, Some(e)));
-    };
-    if !scope.contains(&school, &class) {
-        return Ok(result(BatchOutcome::Forbidden, None, Some(ApiError::Forbidden.detail())));
     }
     if app.version != item.expected_version {
         let e = ErrorDetail {
@@ -338,14 +348,18 @@ fn decide_one(
                 app.version, app.status, item.expected_version
             ),
             fields: None,
+            retry_after_secs: None,
         };
         return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
     }
     let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
-    let reason = item.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-    let new_status = match check_decision(app.status, item.action, reason.as_deref(), bound) {
+    let new_status = match check_decision(app.status, item.action, item.reason.as_deref(), bound) {
         Ok(s) => s,
         Err(e) => return Ok(result(BatchOutcome::Refused, Some(app), Some(rule_error(&e)))),
+    };
+    let reason = match item.action {
+        DecisionAction::Return => binddesk_domain::rules::return_reason(item.reason.as_deref()).ok(),
+        DecisionAction::Approve => None,
     };
     app.status = new_status;
     app.version += 1;
@@ -382,8 +396,7 @@ fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> ApiResult<O
     let row = conn
         .query_row(
             &format!(
-                "SELECT s.id, s.username, s.name, s.role, s.school_code, sc.name, s.password_hash, s.failed_logins,
-                        s.locked_until
+                "SELECT s.id, s.username, s.name, s.role, s.school_code, sc.name, s.password_hash
                  FROM staff s JOIN schools sc ON sc.code = s.school_code WHERE {where_clause} = ?1"
             ),
             [key],
@@ -396,13 +409,11 @@ fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> ApiResult<O
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
-                    r.get::<_, u32>(7)?,
-                    r.get::<_, Option<i64>>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((id, username, name, role, school_code, school_name, hash, failed, locked)) = row else {
+    let Some((id, username, name, role, school_code, school_name, hash)) = row else {
         return Ok(None);
     };
     let role = Role::from_wire(&role).ok_or_else(|| internal("unknown role in store"))?;
@@ -423,8 +434,6 @@ fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> ApiResult<O
         staff: Staff { id, name, role, school: School { code: school_code, name: school_name }, classes },
         username,
         password_hash: hash,
-        failed_logins: failed,
-        locked_until: locked,
     }))
 }
 
@@ -437,32 +446,23 @@ impl Store for SqliteStore {
         self.read(|c| staff_record(c, "s.id", id))
     }
 
-    fn note_login_failure(&self, staff_id: &str, failures: u32, lock_until: Option<i64>) -> ApiResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
-                params![staff_id, failures, lock_until],
-            )?;
-            Ok(())
-        })
+    fn begin_login(&self, username: &str, now: i64) -> ApiResult<binddesk_domain::throttle::Attempt> {
+        self.write(|tx| super::guard::begin_login(tx, username, now))
     }
 
-    fn note_login_success(&self, staff_id: &str) -> ApiResult<()> {
-        self.write(|tx| {
-            tx.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [staff_id])?;
-            Ok(())
-        })
+    fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> ApiResult<()> {
+        self.write(|tx| super::guard::end_login(tx, username, number, ok, now))
     }
 
     fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()> {
-        let (kind, who) = match subject {
-            SessionSubject::Staff(id) => ("staff", id),
-            SessionSubject::Parent(a) => ("parent", a),
+        let (kind, who, email) = match subject {
+            SessionSubject::Staff(id) => ("staff", id, None),
+            SessionSubject::Parent { owner, email } => ("parent", owner, email.as_deref()),
         };
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO sessions (token_hash, kind, subject, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, kind, who, expires_at],
+                "INSERT INTO sessions (token_hash, kind, subject, expires_at, email) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, kind, who, expires_at, email],
             )?;
             Ok(())
         })
@@ -472,13 +472,19 @@ impl Store for SqliteStore {
         self.read(|c| {
             let row = c
                 .prepare_cached(
-                    "SELECT kind, subject FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                    "SELECT kind, subject, email FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
                 )?
-                .query_row(params![token_hash, now], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .query_row(params![token_hash, now], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                })
                 .optional()?;
-            Ok(row.map(
-                |(k, s)| if k == "staff" { SessionSubject::Staff(s) } else { SessionSubject::Parent(s) },
-            ))
+            Ok(row.map(|(k, s, email)| {
+                if k == "staff" {
+                    SessionSubject::Staff(s)
+                } else {
+                    SessionSubject::Parent { owner: s, email }
+                }
+            }))
         })
     }
 
@@ -487,6 +493,20 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
             Ok(())
         })
+    }
+
+    fn set_session_email(&self, token_hash: &str, email: &str) -> ApiResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sessions SET email = ?2 WHERE token_hash = ?1 AND kind = 'parent'",
+                params![token_hash, email],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn purge_expired(&self, now: i64) -> ApiResult<usize> {
+        self.write(|tx| super::guard::purge_expired(tx, now))
     }
 
     fn changes(&self, scope: &Scope, since: i64, limit: u32) -> ApiResult<ChangesPage> {
@@ -583,39 +603,41 @@ impl Store for SqliteStore {
         address: &str,
         channel: &str,
         code_hash: &str,
+        client: &str,
+        limits: &CodeLimits,
         now: i64,
-        per_hour: Option<u32>,
-    ) -> ApiResult<Result<(), u64>> {
-        self.write(|tx| {
-            if let Some(limit) = per_hour {
-                let mut st = tx.prepare_cached(
-                    "SELECT created_at FROM codes WHERE address = ?1 AND created_at > ?2 ORDER BY created_at",
-                )?;
-                let recent =
-                    st.query_map(params![address, now - 3600], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
-                if recent.len() >= limit as usize {
-                    let oldest = recent.first().copied().unwrap_or(now);
-                    return Ok(Err((oldest + 3600 - now).max(1) as u64));
-                }
-            }
-            tx.execute(
-                "INSERT INTO codes (address, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![address, channel, code_hash, now, now + 3600],
-            )?;
-            Ok(Ok(()))
-        })
+    ) -> ApiResult<Result<(), CodeRefused>> {
+        self.write(|tx| super::guard::put_code(tx, address, channel, code_hash, client, limits, now))
     }
 
-    fn take_code(&self, address: &str, code_hash: &str, now: i64) -> ApiResult<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE codes SET used_at = ?3 WHERE id = (
-                    SELECT id FROM codes WHERE address = ?1 AND code_hash = ?2 AND used_at IS NULL AND expires_at > ?3
-                    ORDER BY created_at DESC LIMIT 1)",
-                params![address, code_hash, now],
-            )?;
-            Ok(n == 1)
-        })
+    fn take_code(
+        &self,
+        address: &str,
+        code_hash: &str,
+        client: &str,
+        limits: &CodeLimits,
+        now: i64,
+    ) -> ApiResult<CodeCheck> {
+        self.write(|tx| super::guard::take_code(tx, address, code_hash, client, limits, now))
+    }
+
+    fn record_reveals(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        reveals: &[RevealRecord],
+        now: Timestamp,
+    ) -> ApiResult<u32> {
+        self.write(|tx| super::guard::record_reveals(tx, &staff.id, scope, reveals, &now.to_rfc3339()))
+    }
+
+    fn reveals(
+        &self,
+        scope: &Scope,
+        application_id: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<RevealRecord>> {
+        self.read(|c| super::guard::reveals(c, scope, application_id, limit))
     }
 
     fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>> {
@@ -685,7 +707,7 @@ impl Store for SqliteStore {
                     history: vec![],
                 };
                 history(&mut app, now, "parent", HistoryAction::Submitted, None);
-                let auto = ps.registry == crate::registry::RegistryOutcome::Passed;
+                let auto = ps.registry == crate::registry::RegistryOutcome::Passed && may_approve(tx, &app)?;
                 if auto {
                     app.status = Status::AutoApproved;
                     history(&mut app, now, "registry", HistoryAction::AutoApproved, None);
@@ -742,7 +764,7 @@ impl Store for SqliteStore {
             app.updated_at = now;
             app.status = Status::Returned.transition(Status::Pending).map_err(internal)?;
             history(&mut app, now, "parent", HistoryAction::Resubmitted, None);
-            let auto = ps.registry == crate::registry::RegistryOutcome::Passed;
+            let auto = ps.registry == crate::registry::RegistryOutcome::Passed && may_approve(tx, &app)?;
             if auto {
                 app.status = Status::AutoApproved;
                 history(&mut app, now, "registry", HistoryAction::AutoApproved, None);
@@ -843,7 +865,8 @@ impl Store for SqliteStore {
             }
             app.registry_check = outcome.to_check();
             app.updated_at = now;
-            let auto = *outcome == RegistryOutcome::Passed;
+            // The same rule as a reviewer's approval: never past the two-account limit.
+            let auto = *outcome == RegistryOutcome::Passed && may_approve(tx, &app)?;
             if auto {
                 // A state change: the version moves, so a reviewer's pending decision conflicts.
                 app.status = app.status.transition(Status::AutoApproved).map_err(internal)?;
@@ -963,6 +986,7 @@ impl Store for SqliteStore {
                     params![id, r.username, r.name, r.role.as_str(), r.school_code, r.password_hash],
                 )?;
                 tx.execute("DELETE FROM staff_classes WHERE staff_id = ?1", [&id])?;
+                tx.execute("DELETE FROM sessions WHERE kind = 'staff' AND subject = ?1", [&id])?;
                 for c in &r.class_ids {
                     tx.execute("INSERT INTO staff_classes (staff_id, class_id) VALUES (?1, ?2)", params![id, c])?;
                 }
