@@ -165,6 +165,7 @@ impl Fixture {
             ("BINDDESK_USERNAME", user.to_string()),
             ("BINDDESK_DATA_DIR", self.dir.join(format!("app-{user}")).to_string_lossy().into_owned()),
             ("BINDDESK_SECRET_DIR", self.dir.join(format!("secrets-{user}")).to_string_lossy().into_owned()),
+            ("BINDDESK_PRINT_DIR", self.dir.join("prints").to_string_lossy().into_owned()),
         ];
         let (driver, c) = launch_app(&self.display, &env).await;
         (driver, Ui { c, name, shots: 0 })
@@ -395,6 +396,13 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     ui.click("[data-testid=login-submit]").await;
     let err = ui.until_text("[data-testid=login-error]", |t| !t.is_empty()).await;
     assert!(err.contains("無法連線"), "{err}");
+    // The offline copy opens only with the reviewer's password.
+    ui.type_into("[data-testid=login-password]", "not-my-password").await;
+    ui.click("[data-testid=login-offline]").await;
+    let err = ui.until_text("[data-testid=login-error]", |t| t.contains("密碼無法開啟")).await;
+    assert!(err.contains("離線資料"), "{err}");
+    ui.shot("offline-wrong-password").await;
+    ui.type_into("[data-testid=login-password]", &password).await;
     ui.click("[data-testid=login-offline]").await;
     ui.click_until("[data-testid=tab-all]", "[data-testid=tab-all].active").await;
     ui.until_text("[data-testid=total]", |t| t.starts_with(&format!("{expected} "))).await;
@@ -450,7 +458,16 @@ async fn an_admin_bulk_approves_a_filtered_set_and_prints_a_class() {
     let class: Vec<&Application> = after.iter().filter(|a| a.student.class_name == "資訊二忠").collect();
     ui.until_text("[data-testid=total]", |t| t.starts_with(&format!("{} ", class.len()))).await;
     ui.click("[data-testid=print-matching]").await;
-    let pdf = fx.dir.join("資訊二忠.pdf");
+    // A path typed outside the default folder is refused (only the save dialog picks
+    // another place), and nothing is written there.
+    let outside = fx.dir.join("資訊二忠.pdf");
+    ui.type_into("[data-testid=print-path]", &outside.to_string_lossy()).await;
+    ui.click("[data-testid=print-go]").await;
+    let err = ui.until_text("[data-testid=print-error]", |t| !t.is_empty()).await;
+    assert!(err.contains("選擇儲存位置"), "{err}");
+    assert!(!outside.exists());
+    ui.shot("print-path-refused").await;
+    let pdf = fx.dir.join("prints").join("資訊二忠.pdf");
     ui.type_into("[data-testid=print-path]", &pdf.to_string_lossy()).await;
     ui.click("[data-testid=print-go]").await;
     let done = ui.until_text("[data-testid=print-result]", |t| !t.is_empty()).await;

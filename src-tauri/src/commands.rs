@@ -25,6 +25,8 @@ pub struct AppState {
     pub renderer: OnceLock<Result<Arc<binddesk_forms::Renderer>, String>>,
     /// PDFs this run wrote: the only files `open_path` and `send_to_printer` accept.
     pub printed: Mutex<HashSet<PathBuf>>,
+    /// Where prints may be written: picked in the save dialog, or the default folder.
+    pub print_targets: binddesk_review::print_target::PrintTargets,
     pub settings: Mutex<Settings>,
     /// Counts window moves and resizes, so only the last of a burst is written.
     pub geometry_changes: std::sync::atomic::AtomicU64,
@@ -61,6 +63,7 @@ impl From<EngineError> for CommandError {
                 ClientError::Unreachable(_) => "unreachable",
                 ClientError::NotOurApi(_) => "not_our_api",
                 ClientError::BadAddress(_) => "bad_address",
+                ClientError::Cleartext => "cleartext",
                 ClientError::RateLimited { .. } => "rate_limited",
                 ClientError::Forbidden => "forbidden",
                 ClientError::NotFound => "not_found",
@@ -71,6 +74,17 @@ impl From<EngineError> for CommandError {
             EngineError::Cache(CacheError::NotCached(_)) => "not_found",
             EngineError::Cache(_) => "cache_failed",
             EngineError::Secret(_) => "no_credential_store",
+            EngineError::Key(binddesk_review::keywrap::WrapError::WrongPassword { .. }) => {
+                "offline_wrong_password"
+            }
+            EngineError::Key(binddesk_review::keywrap::WrapError::TooManyTries { minutes }) => {
+                return CommandError {
+                    code: "offline_locked".into(),
+                    message: e.to_string(),
+                    minutes: Some(*minutes),
+                };
+            }
+            EngineError::Key(_) => "cache_key",
             EngineError::NoOfflineCache => "no_offline_cache",
             EngineError::UnsentDecisions(_) => "unsent_decisions",
             EngineError::LoggedOut => "not_logged_in",
@@ -177,9 +191,20 @@ pub async fn open_offline(
     state: State<'_, AppState>,
     service_url: String,
     username: String,
+    password: String,
 ) -> Res<EngineStatus> {
     let cfg = config(&state)?;
-    let e = Engine::open_offline(cfg, &service_url, username.trim())?;
+    // Bench mode only: the benchmark hands the password in its environment.
+    let password = match std::env::var("BINDDESK_BENCH_PASSWORD") {
+        Ok(p) if password.is_empty() && std::env::var_os("BINDDESK_BENCH").is_some() => p,
+        _ => password,
+    };
+    let cfg2 = cfg.clone();
+    let (url, user) = (service_url.clone(), username.trim().to_string());
+    // argon2 takes a moment: off the async workers.
+    let e = tauri::async_runtime::spawn_blocking(move || Engine::open_offline(&cfg2, &url, &user, &password))
+        .await
+        .map_err(|e| CommandError::new("cache_failed", e))??;
     let status = e.status()?;
     *state.engine.write().await = Some(Arc::new(e));
     Ok(status)
@@ -306,27 +331,47 @@ pub fn cancel_sync(state: State<'_, AppState>) {
     state.sync_cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
 }
 
-/// Where a print is saved unless the reviewer types another path: Documents/BindDesk.
-#[tauri::command]
-pub fn default_print_path(app: AppHandle, name: String) -> String {
+/// The default folder of prints: Documents/BindDesk (`BINDDESK_PRINT_DIR` instead, for
+/// tests and managed PCs).
+pub fn default_print_dir(app: &AppHandle) -> PathBuf {
     use tauri::Manager;
-    let dir = app
-        .path()
+    if let Some(dir) = std::env::var_os("BINDDESK_PRINT_DIR").map(PathBuf::from).filter(|d| d.is_absolute()) {
+        return dir;
+    }
+    app.path()
         .document_dir()
         .or_else(|_| app.path().home_dir())
         .unwrap_or_else(|_| std::env::temp_dir())
-        .join("BindDesk");
-    let safe: String =
-        name.chars().filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')).collect();
+        .join("BindDesk")
+}
+
+/// Where a print is saved unless the reviewer picks another place: Documents/BindDesk.
+#[tauri::command]
+pub fn default_print_path(state: State<'_, AppState>, name: String) -> String {
+    let safe: String = name
+        .chars()
+        .filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') && !c.is_control())
+        .collect();
+    let safe = safe.trim_start_matches('.');
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    dir.join(format!("{safe}-{stamp}.pdf")).to_string_lossy().into_owned()
+    state.print_targets.default_dir().join(format!("{safe}-{stamp}.pdf")).to_string_lossy().into_owned()
 }
 
 /// Asks where to save a print with the system's "save as" dialog, starting from
 /// `suggested`. `None` when the reviewer cancels. The dialog is shown from here, not from
 /// the page, so the page holds no dialog permission of its own.
 #[tauri::command]
-pub async fn choose_save_path(window: tauri::WebviewWindow, suggested: String) -> Option<String> {
+pub async fn choose_save_path(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    suggested: String,
+) -> Result<Option<String>, CommandError> {
+    Ok(pick_save_path(window, suggested).await.inspect(|p| {
+        state.print_targets.remember_picked(std::path::Path::new(p));
+    }))
+}
+
+async fn pick_save_path(window: tauri::WebviewWindow, suggested: String) -> Option<String> {
     use tauri_plugin_dialog::DialogExt;
     let suggested = std::path::PathBuf::from(suggested);
     let mut dialog = window
@@ -370,10 +415,10 @@ pub async fn print_forms(
     path: String,
 ) -> Res<PrintResult> {
     let e = engine(&state).await?;
-    let path = PathBuf::from(path.trim());
-    if path.extension().is_none_or(|x| !x.eq_ignore_ascii_case("pdf")) || !path.is_absolute() {
-        return Err(CommandError::new("bad_path", "the file name must be a full path ending in .pdf"));
-    }
+    let (path, may_create_dir) = state.print_targets.check(&path).map_err(|e| match e {
+        binddesk_review::print_target::TargetError::NotChosen => CommandError::new("path_not_chosen", e),
+        binddesk_review::print_target::TargetError::NotPdf => CommandError::new("bad_path", e),
+    })?;
     if ids.is_empty() {
         return Err(CommandError::new("nothing_to_print", "nothing selected"));
     }
@@ -397,7 +442,7 @@ pub async fn print_forms(
                 }
                 other => CommandError::new("print_failed", other),
             })?;
-        if let Some(dir) = out_path.parent() {
+        if let Some(dir) = out_path.parent().filter(|_| may_create_dir) {
             std::fs::create_dir_all(dir).map_err(|e| CommandError::new("write_failed", e))?;
         }
         std::fs::write(&out_path, &rendered.pdf).map_err(|e| CommandError::new("write_failed", e))?;

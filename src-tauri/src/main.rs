@@ -61,6 +61,9 @@ fn main() {
                 print_cancel: Arc::new(Default::default()),
                 renderer: OnceLock::new(),
                 printed: Mutex::new(Default::default()),
+                print_targets: binddesk_review::print_target::PrintTargets::new(commands::default_print_dir(
+                    app.handle(),
+                )),
                 settings: Mutex::new(saved),
                 geometry_changes: Default::default(),
             });

@@ -288,7 +288,7 @@ mod tests {
             bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
             let changed = String::from_utf8(bytes).expect("ascii");
             let weight = WEIGHTS[pos + 1];
-            let invisible = (weight * u32::from(delta)) % 10 == 0;
+            let invisible = (weight * u32::from(delta)).is_multiple_of(10);
             prop_assert_eq!(IdNumber::parse(&changed).is_ok(), invisible, "{}", changed);
         }
 

@@ -24,11 +24,11 @@ fn pieces(text: &str) -> Vec<String> {
         if !word.is_empty() {
             out.push(std::mem::take(&mut word));
         }
-        if c == ' ' {
-            if let Some(last) = out.last_mut() {
-                last.push(' ');
-                continue;
-            }
+        if c == ' '
+            && let Some(last) = out.last_mut()
+        {
+            last.push(' ');
+            continue;
         }
         out.push(c.to_string());
     }

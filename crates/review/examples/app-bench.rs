@@ -139,6 +139,7 @@ async fn main() {
             ("BINDDESK_USERNAME", "admin.riyao".to_string()),
             ("BINDDESK_DATA_DIR", data.to_string_lossy().into_owned()),
             ("BINDDESK_SECRET_DIR", secrets.to_string_lossy().into_owned()),
+            ("BINDDESK_BENCH_PASSWORD", password.clone()),
             extra,
         ]
     };

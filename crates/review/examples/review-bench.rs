@@ -147,7 +147,7 @@ async fn main() {
 
     let cfg = config(&dir, "child");
     let t = Instant::now();
-    let e = Engine::open_offline(&cfg, &svc.base, "admin.riyao").expect("the child's cache");
+    let e = Engine::open_offline(&cfg, &svc.base, "admin.riyao", &password).expect("the child's cache");
     let opened = t.elapsed();
     let t = Instant::now();
     let first = e.list(&ListQuery::default()).expect("first page");

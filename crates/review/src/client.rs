@@ -74,6 +74,21 @@ pub enum ClientError {
     /// The address given is not a usable URL.
     #[error("not a usable service address: {0}")]
     BadAddress(String),
+    /// A plain `http://` address of another computer: the password, the token and
+    /// children's data would cross the network unencrypted.
+    #[error(
+        "plain http:// is allowed only to this computer (localhost); use https:// so passwords and children's data are encrypted on the network"
+    )]
+    Cleartext,
+}
+
+/// Whether a URL's host is this computer (127.0.0.0/8, ::1, localhost).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 impl ClientError {
@@ -99,6 +114,9 @@ impl Client {
         let url = reqwest::Url::parse(&base).map_err(|e| ClientError::BadAddress(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ClientError::BadAddress("the address must start with http:// or https://".into()));
+        }
+        if url.scheme() == "http" && !is_loopback(&url) {
+            return Err(ClientError::Cleartext);
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -197,6 +215,16 @@ impl Client {
         batch: &BatchDecisionRequest,
     ) -> Result<BatchDecisionResponse, ClientError> {
         self.send(self.authed(self.http.post(self.url("/api/v1/review/decisions")).json(batch))).await
+    }
+
+    /// Reports reveals of full ID numbers to the service's audit.
+    pub async fn report_reveals(
+        &self,
+        report: &binddesk_domain::api::RevealReport,
+    ) -> Result<(), ClientError> {
+        let _: serde_json::Value =
+            self.send(self.authed(self.http.post(self.url("/api/v1/review/reveals")).json(report))).await?;
+        Ok(())
     }
 
     fn url(&self, path: &str) -> String {
@@ -311,6 +339,28 @@ mod tests {
         );
         assert!(matches!(Client::new("127.0.0.1:8080"), Err(ClientError::BadAddress(_))));
         assert!(matches!(Client::new("ftp://x"), Err(ClientError::BadAddress(_))));
+    }
+
+    /// Passwords and tokens never cross the network in the clear.
+    #[test]
+    fn cleartext_is_refused_beyond_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://localhost:9",
+            "http://[::1]:80",
+            "https://10.0.0.5",
+        ] {
+            assert!(Client::new(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.5:8080",
+            "http://binding.school.example",
+            "http://[2001:db8::1]",
+            "HTTP://192.168.1.2",
+        ] {
+            assert!(matches!(Client::new(bad), Err(ClientError::Cleartext)), "{bad}");
+        }
     }
 
     #[test]

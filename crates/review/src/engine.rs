@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const DEFAULT_PAGE: u32 = 2000;
 /// Signatures fetched at the same time.
 pub const SIGNATURE_FETCHES: usize = 8;
+/// Reveals reported in one request.
+pub const REVEALS_PER_REPORT: u32 = 500;
 /// Decisions sent in one request (the API's maximum batch).
 pub const SEND_BATCH: u32 = 1000;
 
@@ -37,6 +39,9 @@ pub enum EngineError {
     /// The credential store failed.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// The offline copy's key did not open (wrong password, too many tries).
+    #[error(transparent)]
+    Key(#[from] crate::keywrap::WrapError),
     /// A decision was not queued.
     #[error(transparent)]
     Queue(#[from] QueueError),
@@ -94,8 +99,62 @@ fn cache_path(cfg: &EngineConfig, id: &str) -> PathBuf {
     cfg.data_dir.join("caches").join(format!("{id}.sqlite"))
 }
 
-fn key_name(id: &str) -> String {
+/// Where releases before the password-wrapped key kept it: the credential store.
+fn legacy_key_name(id: &str) -> String {
     format!("cache-key-{id}")
+}
+
+fn key_path(cfg: &EngineConfig, id: &str) -> PathBuf {
+    cfg.data_dir.join("caches").join(format!("{id}.key"))
+}
+
+/// Moves a cache file (and its WAL) aside, untouched, when no key opens it.
+fn set_aside(path: &std::path::Path) -> Result<(), CacheError> {
+    if path.exists() {
+        let aside = path.with_extension(format!("unreadable-{}", Utc::now().timestamp()));
+        std::fs::rename(path, aside).map_err(|e| CacheError::Io(e.to_string()))?;
+        for ext in ["sqlite-wal", "sqlite-shm"] {
+            let _ = std::fs::remove_file(path.with_extension(ext));
+        }
+    }
+    Ok(())
+}
+
+/// The cache key at online login, with the password the service has just accepted: the
+/// wrapped key beside the cache; else (a cache of an older release) the credential
+/// store's, wrapped now and removed from there; else a new key for a new cache.
+fn key_at_login(cfg: &EngineConfig, id: &str, password: &str) -> Result<CacheKey, EngineError> {
+    let (path, kpath) = (cache_path(cfg, id), key_path(cfg, id));
+    if kpath.exists() {
+        // Online, the password is right: a wait for offline tries does not apply.
+        match crate::keywrap::open_verified(&kpath, password) {
+            Ok(k) => return Ok(k),
+            // The password was changed elsewhere since the key was wrapped: the old copy
+            // cannot be read; keep it aside, untouched, and start again.
+            Err(
+                crate::keywrap::WrapError::WrongPassword { .. }
+                | crate::keywrap::WrapError::TooManyTries { .. },
+            ) => {
+                set_aside(&path)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(k) = cfg.secrets.get(&legacy_key_name(id))?.as_deref().and_then(CacheKey::from_bytes) {
+        if path.exists() {
+            crate::keywrap::store(&kpath, &k, password)?;
+            cfg.secrets.delete(&legacy_key_name(id))?;
+            return Ok(k);
+        }
+    } else {
+        set_aside(&path)?;
+    }
+    let k = CacheKey::random()?;
+    if let Some(dir) = kpath.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| CacheError::Io(e.to_string()))?;
+    }
+    crate::keywrap::store(&kpath, &k, password)?;
+    let _ = cfg.secrets.delete(&legacy_key_name(id));
+    Ok(k)
 }
 
 fn token_name(id: &str) -> String {
@@ -119,6 +178,8 @@ pub struct Engine {
     page_size: AtomicU32,
     send_lock: tokio::sync::Mutex<()>,
     sync_lock: tokio::sync::Mutex<()>,
+    /// The cache key, to wrap it again under a password the service has just accepted.
+    key: CacheKey,
 }
 
 impl Engine {
@@ -133,24 +194,7 @@ impl Engine {
         let session = client.login(username, password).await?;
         let id = account_id(client.base(), username);
         let path = cache_path(cfg, &id);
-        let key = match cfg.secrets.get(&key_name(&id))?.as_deref().and_then(CacheKey::from_bytes) {
-            Some(k) => k,
-            None => {
-                // The key is gone (a reboot emptied the kernel keyring, or the store was
-                // reset): the old file can never be read again. Keep it aside, untouched,
-                // and start a new cache.
-                if path.exists() {
-                    let aside = path.with_extension(format!("unreadable-{}", Utc::now().timestamp()));
-                    std::fs::rename(&path, aside).map_err(|e| CacheError::Io(e.to_string()))?;
-                    for ext in ["sqlite-wal", "sqlite-shm"] {
-                        let _ = std::fs::remove_file(path.with_extension(ext));
-                    }
-                }
-                let k = CacheKey::random()?;
-                cfg.secrets.set(&key_name(&id), &k.0)?;
-                k
-            }
-        };
+        let key = key_at_login(cfg, &id, password)?;
         let mut cache = Cache::open(&path, &key)?;
         let staff_json =
             serde_json::to_string(&session.staff).map_err(|e| CacheError::Damaged(e.to_string()))?;
@@ -162,15 +206,17 @@ impl Engine {
             cache.keep_only_classes(&classes)?;
         }
         cfg.secrets.set(&token_name(&id), session.token.as_bytes())?;
-        Ok(Engine::assemble(client, cache, cfg, id, username, session.staff, true))
+        Ok(Engine::assemble(client, cache, key, cfg, id, username, session.staff, true))
     }
 
-    /// Opens the account's cache without the service (offline). Decisions made now are
-    /// sent once the service answers again.
+    /// Opens the account's cache without the service (offline), with the reviewer's
+    /// password, which unwraps the cache key (wrong tries are counted; see
+    /// [`crate::keywrap`]). Decisions made now are sent once the service answers again.
     pub fn open_offline(
         cfg: &EngineConfig,
         service_url: &str,
         username: &str,
+        password: &str,
     ) -> Result<Engine, EngineError> {
         let mut client = Client::new(service_url)?;
         let id = account_id(client.base(), username);
@@ -178,12 +224,11 @@ impl Engine {
         if !path.exists() {
             return Err(EngineError::NoOfflineCache);
         }
-        let key = cfg
-            .secrets
-            .get(&key_name(&id))?
-            .as_deref()
-            .and_then(CacheKey::from_bytes)
-            .ok_or(EngineError::NoOfflineCache)?;
+        let kpath = key_path(cfg, &id);
+        if !kpath.exists() {
+            return Err(EngineError::NoOfflineCache);
+        }
+        let key = crate::keywrap::open(&kpath, password, Utc::now().timestamp())?;
         let cache = Cache::open(&path, &key)?;
         let staff: Staff = cache
             .meta("staff")?
@@ -192,12 +237,14 @@ impl Engine {
         if let Some(token) = cfg.secrets.get(&token_name(&id))? {
             client = client.with_token(String::from_utf8_lossy(&token).into_owned());
         }
-        Ok(Engine::assemble(client, cache, cfg, id, username, staff, false))
+        Ok(Engine::assemble(client, cache, key, cfg, id, username, staff, false))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn assemble(
         client: Client,
         cache: Cache,
+        key: CacheKey,
         cfg: &EngineConfig,
         id: String,
         username: &str,
@@ -215,6 +262,7 @@ impl Engine {
             page_size: AtomicU32::new(DEFAULT_PAGE),
             send_lock: tokio::sync::Mutex::new(()),
             sync_lock: tokio::sync::Mutex::new(()),
+            key,
         }
     }
 
@@ -222,6 +270,8 @@ impl Engine {
     pub async fn relogin(&self, password: &str) -> Result<(), EngineError> {
         let mut client = self.client();
         let session = client.login(&self.username, password).await?;
+        // The password may have changed since the key was wrapped: wrap it again.
+        crate::keywrap::store(&key_path(&self.cfg, &self.id), &self.key, password)?;
         self.cfg.secrets.set(&token_name(&self.id), session.token.as_bytes())?;
         *self.client.write().unwrap_or_else(|p| p.into_inner()) = client;
         *self.staff.write().unwrap_or_else(|p| p.into_inner()) = session.staff;
@@ -255,7 +305,13 @@ impl Engine {
                     _ => {}
                 }
             }
-            self.cfg.secrets.delete(&key_name(&self.id))?;
+            match std::fs::remove_file(key_path(&self.cfg, &self.id)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(CacheError::Io(e.to_string()).into());
+                }
+                _ => {}
+            }
+            self.cfg.secrets.delete(&legacy_key_name(&self.id))?;
         }
         Ok(())
     }
@@ -625,6 +681,21 @@ impl Engine {
         self.sync_inner(true, progress, cancel).await
     }
 
+    /// Reports reveals recorded in the cache that the service has not heard of yet.
+    async fn send_reveals(&self) -> Result<(), EngineError> {
+        loop {
+            let reveals = self.with_cache(|c| c.unsent_reveals(crate::engine::REVEALS_PER_REPORT))?;
+            if reveals.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<String> = reveals.iter().map(|r| r.reveal_id.clone()).collect();
+            let r = self.client().report_reveals(&binddesk_domain::api::RevealReport { reveals }).await;
+            self.note(&r);
+            r?;
+            self.with_cache(|c| c.mark_reveals_sent(&ids, Utc::now()))?;
+        }
+    }
+
     async fn sync_inner(
         &self,
         force_send: bool,
@@ -639,6 +710,12 @@ impl Engine {
             Err(EngineError::Client(e)) if e.is_transient() => SendReport::default(),
             Err(e) => return Err(e),
         };
+        // The school's audit of who looked at whose full ID number.
+        match self.send_reveals().await {
+            Ok(()) => {}
+            Err(EngineError::Client(e)) if e.is_transient() => {}
+            Err(e) => return Err(e),
+        }
         let mut report = SyncReport {
             applications: 0,
             signatures: 0,

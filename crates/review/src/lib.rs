@@ -12,10 +12,13 @@
 //!   Every write is one transaction there: a feed page with its cursor, a decision with
 //!   its local effect, an answer with the outbox row it settles. Queries for the UI
 //!   ([`cache::query`]) read only the cache, masked unless a reveal is asked for.
-//! - [`secrets`]: where the session token and the cache key live (the OS credential
-//!   store, or a documented fallback folder for headless machines).
+//! - [`secrets`]: where the session token lives (the OS credential store, or a
+//!   documented fallback folder for headless machines); [`keywrap`]: the cache key,
+//!   stored beside the cache and wrapped by the reviewer's password.
 //! - [`engine`]: one reviewer's session tying them together: login or offline open,
 //!   sync (send, pull, fetch signatures), decide/undo, conflicts, purge, print.
+//! - [`print_target`]: where a printed PDF may be written (a path picked in the save
+//!   dialog, or the default folder), never any path the page hands over.
 //! - [`views`]: the plain data handed to the UI; [`typescript`] generates its twins.
 //!
 //! ## Exactly once
@@ -29,6 +32,8 @@
 pub mod cache;
 pub mod client;
 pub mod engine;
+pub mod keywrap;
+pub mod print_target;
 pub mod secrets;
 pub mod typescript;
 pub mod views;

@@ -68,7 +68,7 @@ async fn a_teacher_syncs_only_their_class_fully_then_incrementally() {
     assert!(!contains(full.parent.email.as_bytes()));
 
     // Incremental: another reviewer decides one; the next sync brings exactly that one.
-    let e = Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2").unwrap();
+    let e = Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2", &fx.password("t.info2")).unwrap();
     let target = stable_pending(&e).remove(0);
     let admin = fx.client("admin.riyao").await;
     let decided = admin
@@ -161,7 +161,7 @@ async fn a_decision_sent_before_a_crash_is_applied_once() {
 
     // Restarted (offline open, then the network): the decision is still queued, can no
     // longer be undone, and its resend is answered with the result already applied.
-    let e = Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2").unwrap();
+    let e = Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2", &fx.password("t.info2")).unwrap();
     let queued = e.outbox().unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].decision_id, q.decision_id);
@@ -282,10 +282,11 @@ async fn a_sync_stopped_by_a_service_restart_resumes_where_it_stopped() {
         .sync(
             &|p| {
                 // After the second page the service goes away.
-                if p.phase == Some(SyncPhase::Changes) && p.applications >= 80 {
-                    if let Some(fx) = svc.lock().unwrap().take() {
-                        fx.stop();
-                    }
+                if p.phase == Some(SyncPhase::Changes)
+                    && p.applications >= 80
+                    && let Some(fx) = svc.lock().unwrap().take()
+                {
+                    fx.stop();
                 }
             },
             &CancelToken::new(),
@@ -493,7 +494,7 @@ async fn rules_undo_purge_and_wipe() {
     assert!(!path.exists());
     assert!(matches!(e.list(&ListQuery::default()), Err(EngineError::LoggedOut)));
     assert!(matches!(
-        Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2"),
+        Engine::open_offline(&fx.cfg, &fx.svc.base, "t.info2", &fx.password("t.info2")),
         Err(EngineError::NoOfflineCache)
     ));
     // The token was ended on the service too.

@@ -48,11 +48,14 @@ fn open_files_limit() -> Option<usize> {
     None
 }
 
-/// Tracing that names the method and the matched route only.
-pub fn trace_layer() -> tower_http::trace::TraceLayer<
+/// The request tracing of the service: spans named by method and route template.
+pub type RouteTrace = tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     fn(&axum::http::Request<axum::body::Body>) -> tracing::Span,
-> {
+>;
+
+/// Tracing that names the method and the matched route only.
+pub fn trace_layer() -> RouteTrace {
     fn span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         let route = req.extensions().get::<MatchedPath>().map_or("(no route)", |m| m.as_str());
         tracing::debug_span!("request", method = %req.method(), route = %route)

@@ -38,7 +38,8 @@ export const api = {
   setLanguage: (lang: string) => call<void>("set_language", { lang }),
   hasOfflineCache: (serviceUrl: string, username: string) => call<boolean>("has_offline_cache", { serviceUrl, username }),
   login: (serviceUrl: string, username: string, password: string) => call<EngineStatus>("login", { serviceUrl, username, password }),
-  openOffline: (serviceUrl: string, username: string) => call<EngineStatus>("open_offline", { serviceUrl, username }),
+  openOffline: (serviceUrl: string, username: string, password: string) =>
+    call<EngineStatus>("open_offline", { serviceUrl, username, password }),
   relogin: (password: string) => call<EngineStatus>("relogin", { password }),
   logout: (wipe: boolean, force: boolean) => call<void>("logout", { wipe, force }),
   status: () => call<EngineStatus>("status"),

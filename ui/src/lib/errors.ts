@@ -13,6 +13,13 @@ const BY_CODE: Record<string, MessageKey> = {
   unsent_decisions: "errUnsent",
   cache_key: "errCacheKey",
   no_credential_store: "errNoCredentialStore",
+  cleartext: "errCleartext",
+  reason_not_text: "errReasonNotText",
+  reason_required: "errReasonRequired",
+  path_not_chosen: "errPathNotChosen",
+  bad_path: "errBadPath",
+  offline_wrong_password: "errOfflineWrongPassword",
+  offline_locked: "errOfflineLocked",
   account_limit: "accountLimitReached",
   not_pending: "onlyPending",
 };

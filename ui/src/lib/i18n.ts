@@ -20,8 +20,8 @@ export const messages = {
   loggingIn: { "zh-TW": "登入中…", en: "Logging in…" },
   openOffline: { "zh-TW": "離線開啟上次的資料", en: "Open the offline copy" },
   offlineHint: {
-    "zh-TW": "無法連線，但這台電腦有此帳號的離線資料，可先審核，恢復連線後自動送出。",
-    en: "The service cannot be reached, but this computer has an offline copy for this account: review now, decisions are sent when the connection returns.",
+    "zh-TW": "無法連線，但這台電腦有此帳號的離線資料：輸入密碼即可開啟並先審核，恢復連線後自動送出。",
+    en: "The service cannot be reached, but this computer has an offline copy for this account: enter your password to open it and review now; decisions are sent when the connection returns.",
   },
   logout: { "zh-TW": "登出", en: "Log out" },
   logoutWipe: { "zh-TW": "登出並清除本機資料", en: "Log out and wipe local data" },
@@ -158,6 +158,31 @@ export const messages = {
   errNoOffline: { "zh-TW": "這台電腦沒有此帳號的離線資料，請先連線登入一次。", en: "No offline copy for this account on this computer: log in online once first." },
   errUnsent: { "zh-TW": "還有決定尚未送出，清除會遺失這些決定。", en: "Some decisions have not been sent; wiping would lose them." },
   errCacheKey: { "zh-TW": "本機資料無法以其金鑰開啟（金鑰錯誤或檔案損壞）。", en: "The local copy cannot be opened with its key (wrong key or damaged file)." },
+  errCleartext: {
+    "zh-TW": "只有本機可用 http://；其他電腦請用 https://，以免密碼與學生資料在網路上以明文傳送。",
+    en: "Plain http:// works only for this computer; use https:// so passwords and children's data are encrypted on the network.",
+  },
+  errOfflineWrongPassword: {
+    "zh-TW": "密碼無法開啟這台電腦上的離線資料，請輸入您的登入密碼。",
+    en: "That password does not open the offline copy on this computer: enter your login password.",
+  },
+  errOfflineLocked: {
+    "zh-TW": "密碼錯誤次數過多，請於 {n} 分鐘後再試，或連線後登入。",
+    en: "Too many wrong passwords: try again in {n} minutes, or log in while online.",
+  },
+  errPathNotChosen: {
+    "zh-TW": "請按「選擇儲存位置…」挑選存檔位置；只有預設資料夾可以直接輸入。",
+    en: "Use “Choose where…” to pick where to save; only the default folder can be typed.",
+  },
+  errBadPath: {
+    "zh-TW": "檔名需為完整路徑並以 .pdf 結尾。",
+    en: "The file name must be a full path ending in .pdf.",
+  },
+  errReasonNotText: {
+    "zh-TW": "退回原因含有無法顯示的字元（控制字元或改變文字方向的字元），請重新輸入。",
+    en: "The reason holds characters that are not text (control or direction-changing characters): type it again.",
+  },
+  errReasonRequired: { "zh-TW": "退回需要填寫原因。", en: "A return needs a reason." },
   errNoCredentialStore: { "zh-TW": "找不到系統的憑證儲存區。", en: "No credential store is available on this computer." },
   errGeneric: { "zh-TW": "發生錯誤", en: "Something went wrong" },
 } as const satisfies Record<string, Record<Lang, string>>;

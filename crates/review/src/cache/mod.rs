@@ -613,9 +613,34 @@ impl Cache {
         now: Timestamp,
     ) -> Result<(), CacheError> {
         self.conn.execute(
-            "INSERT INTO reveal_audit(at, username, application_id, fields) VALUES (?1, ?2, ?3, ?4)",
-            params![ts(now), username, application_id, fields.join(",")],
+            "INSERT INTO reveal_audit(at, username, application_id, fields, reveal_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ts(now), username, application_id, fields.join(","), uuid::Uuid::new_v4().to_string()],
         )?;
+        Ok(())
+    }
+
+    /// Reveals not yet reported to the service, oldest first (at most `limit`).
+    pub fn unsent_reveals(&self, limit: u32) -> Result<Vec<binddesk_domain::api::RevealItem>, CacheError> {
+        let mut st = self.conn.prepare(
+            "SELECT reveal_id, application_id, fields, at FROM reveal_audit WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit], |r| {
+            Ok(binddesk_domain::api::RevealItem {
+                reveal_id: r.get(0)?,
+                application_id: r.get(1)?,
+                field: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks reveals as reported.
+    pub fn mark_reveals_sent(&self, ids: &[String], now: Timestamp) -> Result<(), CacheError> {
+        let mut st = self.conn.prepare("UPDATE reveal_audit SET sent_at = ?2 WHERE reveal_id = ?1")?;
+        for id in ids {
+            st.execute(params![id, ts(now)])?;
+        }
         Ok(())
     }
 
@@ -696,7 +721,11 @@ fn queue_in(
     let decision = QueuedDecision {
         decision_id: uuid::Uuid::new_v4().to_string(),
         action,
-        reason: reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        // Stored as the service will store it (composed, trimmed: the one text rule).
+        reason: match action {
+            DecisionAction::Return => binddesk_domain::rules::return_reason(reason).ok(),
+            DecisionAction::Approve => None,
+        },
         expected_version: version,
         decided_at: now,
         attempts: 0,

@@ -69,6 +69,15 @@ pub const MIGRATIONS: &[&str] = &[
         fields TEXT NOT NULL);
     CREATE INDEX applications_updated ON applications(local_status, updated_at);
     "#,
+    // 3: reveals are reported to the service: an id for each (a resend is harmless) and
+    // when it was sent.
+    r#"
+    ALTER TABLE reveal_audit ADD COLUMN reveal_id TEXT;
+    ALTER TABLE reveal_audit ADD COLUMN sent_at TEXT;
+    UPDATE reveal_audit SET reveal_id = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4'
+        || substr(lower(hex(randomblob(2))), 2) || '-a' || substr(lower(hex(randomblob(2))), 2) || '-'
+        || lower(hex(randomblob(6)));
+    "#,
 ];
 
 /// The schema version this build writes.

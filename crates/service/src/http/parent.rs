@@ -49,7 +49,7 @@ fn validate_parent(p: &Parent, proved_email: Option<&str>, fields: &mut FieldErr
     match check_name(&p.name) {
         Ok(n) => out.name = n,
         Err(e) => {
-            fields.insert("parent.name".into(), e.into());
+            fields.insert("parent.name".into(), e);
         }
     }
     match IdNumber::parse(&p.id_number) {

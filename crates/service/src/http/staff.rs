@@ -262,8 +262,8 @@ pub async fn record_reveals(
         let field = r
             .field
             .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
-            .take(40)
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ','))
+            .take(120)
             .collect();
         rows.push(crate::store::RevealRecord {
             reveal_id: r.reveal_id,
