@@ -10,7 +10,7 @@ mod support;
 use binddesk_domain::api::Application;
 use binddesk_domain::{HistoryAction, RegistryResult, Status};
 use binddesk_review::client::Client;
-use binddesk_service::testing::{RunningService, binary_beside_test};
+use binddesk_testkit::{RunningService, binary_beside_test};
 use fantoccini::{Locator, elements::Element};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -180,41 +180,7 @@ impl Fixture {
 
 /// A parent's session, with the e-mail code read from the demo outbox.
 async fn parent_token(base: &str, email: &str) -> String {
-    let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/v1/parent/codes"))
-        .json(&serde_json::json!({"channel": "email", "address": email}))
-        .send()
-        .await
-        .expect("codes");
-    assert_eq!(r.status(), 202);
-    let out: serde_json::Value = http
-        .get(format!("{base}/api/v1/dev/outbox"))
-        .send()
-        .await
-        .expect("outbox")
-        .json()
-        .await
-        .expect("json");
-    let body = out["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .find(|m| m["to"] == email && m["kind"] == "verification_code")
-        .and_then(|m| m["body"].as_str())
-        .expect("a code")
-        .to_string();
-    let code = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits");
-    let v: serde_json::Value = http
-        .post(format!("{base}/api/v1/parent/session"))
-        .json(&serde_json::json!({"address": email, "code": code}))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
-    v["token"].as_str().expect("token").to_string()
+    binddesk_testkit::parent_login(&reqwest::Client::new(), base, email).await
 }
 
 async fn all_applications(c: &Client) -> Vec<Application> {

@@ -11,7 +11,7 @@
 
 use binddesk_review::secrets::SecretStore;
 use binddesk_review::{CancelToken, Engine, EngineConfig};
-use binddesk_service::testing::{RunningService, binary_beside_test};
+use binddesk_testkit::{RunningService, binary_beside_test};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -12,7 +12,7 @@ use binddesk_domain::{DecisionAction, Status};
 use binddesk_review::secrets::SecretStore;
 use binddesk_review::views::{ListQuery, SortKey};
 use binddesk_review::{CancelToken, Engine, EngineConfig};
-use binddesk_service::testing::{RunningService, binary_beside_test};
+use binddesk_testkit::{RunningService, binary_beside_test};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

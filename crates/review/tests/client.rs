@@ -4,7 +4,7 @@
 use binddesk_domain::DecisionAction;
 use binddesk_domain::api::DecisionRequest;
 use binddesk_review::client::{Client, ClientError};
-use binddesk_service::testing::{RunningService, binary_beside_test};
+use binddesk_testkit::{RunningService, TempDir, binary_beside_test};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
@@ -13,24 +13,15 @@ struct Fixture {
     _dir: TempDir,
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn start() -> Fixture {
-    let dir = std::env::temp_dir().join(format!("binddesk-review-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("review");
     let service = RunningService::start_demo(
         &binary_beside_test(),
-        &dir.join("s.sqlite"),
+        &dir.0.join("s.sqlite"),
         &["--demo-applications", "120"],
     )
     .expect("the service starts");
-    Fixture { service, _dir: TempDir(dir) }
+    Fixture { service, _dir: dir }
 }
 
 fn decision(action: DecisionAction, version: u32, reason: Option<&str>) -> DecisionRequest {

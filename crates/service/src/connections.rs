@@ -21,10 +21,40 @@ use tower::ServiceExt;
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Time allowed for a request's headers.
+    /// Time allowed for a request's headers (from the connection's start, and between
+    /// requests on a kept-alive connection).
     pub header_timeout: Duration,
     /// Open connections at most.
     pub max_connections: usize,
+    /// Open connections from one client address at most, so one source cannot hold
+    /// every slot.
+    pub max_per_client: usize,
+}
+
+/// Open connections per client address.
+#[derive(Default)]
+struct PerClient(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+impl PerClient {
+    fn enter(&self, ip: std::net::IpAddr, max: usize) -> bool {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(ip).or_insert(0);
+        if *n >= max {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, ip: std::net::IpAddr) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&ip);
+            }
+        }
+    }
 }
 
 /// The connection limit: the one asked for, else the open-files limit less room for the
@@ -66,6 +96,7 @@ pub fn trace_layer() -> RouteTrace {
 /// Serves `app` on `listener` until `shutdown` completes, then waits for open requests.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) {
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let per_client = Arc::new(PerClient::default());
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
@@ -91,6 +122,11 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             drop(stream);
             continue;
         };
+        if !per_client.enter(peer.ip(), limits.max_per_client) {
+            tracing::warn!(limit = limits.max_per_client, "per-client connection limit reached; closing");
+            drop(stream);
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         let client = ClientAddr(peer.ip().to_string());
         let app = app.clone();
@@ -100,8 +136,10 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
                 app.clone().oneshot(req.map(axum::body::Body::new))
             });
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let (per_client, ip) = (per_client.clone(), peer.ip());
         tokio::spawn(async move {
             let _ = conn.await;
+            per_client.leave(ip);
             drop(permit);
         });
     }

@@ -32,4 +32,3 @@ pub mod registry;
 pub mod server;
 pub mod signature;
 pub mod store;
-pub mod testing;

@@ -70,6 +70,9 @@ enum Command {
         /// Open connections at most; 0 for the open-files limit less a margin.
         #[arg(long, env = "BINDDESK_MAX_CONNECTIONS", default_value_t = 0)]
         max_connections: usize,
+        /// Open connections from one client address at most.
+        #[arg(long, env = "BINDDESK_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+        max_connections_per_client: usize,
         /// Seconds between purges of expired sessions, codes and counters.
         #[arg(long, env = "BINDDESK_PURGE_EVERY_SECS", default_value_t = 300)]
         purge_every_secs: u64,
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
             header_timeout_secs,
             body_timeout_secs,
             max_connections,
+            max_connections_per_client,
             purge_every_secs,
         } => {
             if db.is_none() && !demo {
@@ -158,6 +162,7 @@ fn main() -> ExitCode {
                     header_timeout_secs: header_timeout_secs.max(1),
                     body_timeout_secs: body_timeout_secs.max(1),
                     max_connections,
+                    max_connections_per_client,
                     purge_every_secs: purge_every_secs.max(1),
                 };
                 match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

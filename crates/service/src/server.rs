@@ -40,6 +40,8 @@ pub struct ServeOptions {
     pub body_timeout_secs: u64,
     /// Open connections at most; 0 for the open-files limit less a margin.
     pub max_connections: usize,
+    /// Open connections from one client address at most.
+    pub max_connections_per_client: usize,
     /// Seconds between purges of expired sessions, codes and counters.
     pub purge_every_secs: u64,
 }
@@ -140,6 +142,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let limits = crate::connections::Limits {
         header_timeout: Duration::from_secs(opts.header_timeout_secs),
         max_connections: crate::connections::max_connections(opts.max_connections),
+        max_per_client: opts.max_connections_per_client.max(1),
     };
     tracing::info!(max_connections = limits.max_connections, "accepting connections");
     crate::connections::serve(listener, app, limits, shutdown_signal()).await;

@@ -20,7 +20,7 @@ fn error_code(v: &Value) -> &str {
 
 #[tokio::test]
 async fn staff_login_errors_and_lockout() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let token = svc.login("t.info2").await;
     let (s, v) = svc.get(Some(&token), "/api/v1/review/changes?since=0&limit=1").await;
@@ -73,7 +73,7 @@ async fn staff_login_errors_and_lockout() {
 
 #[tokio::test]
 async fn scopes_hold_for_feed_applications_signatures_and_decisions() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let teacher = svc.login("t.info2").await;
     let admin = svc.login("admin.riyao").await;
@@ -134,7 +134,7 @@ async fn scopes_hold_for_feed_applications_signatures_and_decisions() {
 
 #[tokio::test]
 async fn change_feed_pages_and_cursors() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let all = svc.all_changes(&admin).await;
@@ -186,7 +186,7 @@ async fn change_feed_pages_and_cursors() {
 
 #[tokio::test]
 async fn decisions_versions_idempotency_and_rules() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let teacher = svc.login("t.info2").await;
     let apps = svc.all_changes(&teacher).await;
@@ -295,7 +295,7 @@ async fn decisions_versions_idempotency_and_rules() {
 
 #[tokio::test]
 async fn batch_decisions_report_each_outcome_in_order() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let apps = svc.all_changes(&admin).await;
@@ -337,7 +337,7 @@ async fn batch_decisions_report_each_outcome_in_order() {
 
 #[tokio::test]
 async fn parent_applies_is_returned_resubmits_and_cancels() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let kids = roster_students_without_application(&svc.db, INFO2, 3);
     assert_eq!(kids.len(), 3);
@@ -477,7 +477,7 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
 
 #[tokio::test]
 async fn verification_codes_are_single_use_and_phones_are_limited() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--code-resend-secs", "0"]);
     let email = "codes@example.com.tw";
     let (s, _) = svc.post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": email})).await;
@@ -522,7 +522,7 @@ async fn verification_codes_are_single_use_and_phones_are_limited() {
 
 #[tokio::test]
 async fn submissions_refused_with_field_paths() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let kids = roster_students_without_application(&svc.db, INFO2, 2);
     let email = "careful@example.com.tw";
@@ -606,7 +606,7 @@ fn base64_of(b: &[u8]) -> String {
 
 #[tokio::test]
 async fn malformed_requests_get_the_error_body() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let url = svc.url("/api/v1/session");
     let send = |body: Vec<u8>, ctype: &'static str| {
@@ -639,7 +639,7 @@ async fn malformed_requests_get_the_error_body() {
 
 #[tokio::test]
 async fn registry_passes_fails_and_retries() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let kids = roster_students_without_application(&svc.db, INFO2, 2);
     let pid = id('1', 6_060_606);
@@ -702,7 +702,7 @@ async fn registry_passes_fails_and_retries() {
 
 #[tokio::test]
 async fn decisions_survive_a_restart_and_shutdown_is_graceful() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let teacher = svc.login("t.info2").await;
     let apps = svc.all_changes(&teacher).await;
@@ -731,7 +731,7 @@ async fn decisions_survive_a_restart_and_shutdown_is_graceful() {
 
 #[tokio::test]
 async fn demo_has_every_status_and_flag_and_ops_answer() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let apps = svc.all_changes(&admin).await;

@@ -36,7 +36,7 @@ fn serve(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) 
 
 #[tokio::test]
 async fn imported_roster_and_staff_can_log_in_and_review() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let db = dir.0.join("school.sqlite");
     let roster = dir.0.join("roster.csv");
     std::fs::write(
@@ -121,7 +121,7 @@ async fn imported_roster_and_staff_can_log_in_and_review() {
 
 #[tokio::test]
 async fn expired_sessions_are_refused() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--staff-session-minutes", "0"]);
     let (s, v) = svc
         .post(None, "/api/v1/session", json!({"username": "t.info2", "password": svc.password("t.info2")}))
@@ -194,7 +194,7 @@ fn decoded_body(data: &str) -> String {
 #[tokio::test]
 async fn notices_are_delivered_over_smtp_when_configured() {
     let (port, mails) = fake_smtp();
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let url = format!("smtp://127.0.0.1:{port}");
     let svc = Service::start(&dir, &["--smtp-url", &url]);
     let (s, _) = svc

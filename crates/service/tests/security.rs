@@ -37,7 +37,7 @@ async fn try_code(svc: &Service, address: &str, code: &str) -> (StatusCode, Valu
 /// address, and the same answer whether or not the address has a code.
 #[tokio::test]
 async fn codes_cannot_be_guessed() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--code-resend-secs", "1"]);
     let email = "guess@example.com.tw";
     assert_eq!(ask_code(&svc, "email", email).await.0, StatusCode::ACCEPTED);
@@ -91,7 +91,7 @@ async fn codes_cannot_be_guessed() {
 /// 1. Wrong guesses are limited per client address too.
 #[tokio::test]
 async fn code_guesses_are_limited_per_client() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--client-hourly-guesses", "20"]);
     for i in 0..20 {
         let (s, _) = try_code(&svc, &format!("nobody{i}@example.com.tw"), "123456").await;
@@ -108,7 +108,7 @@ async fn code_guesses_are_limited_per_client() {
 /// get codes; the owner and the stored contact phone are canonical.
 #[tokio::test]
 async fn phone_limit_holds_across_spellings() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--code-resend-secs", "1"]);
     for spelling in ["0928000111", "+886 928-000-111"] {
         let (s, v) = ask_code(&svc, "phone", spelling).await;
@@ -164,7 +164,7 @@ async fn verify_email(svc: &Service, parent: &str, email: &str) {
 /// password; an unknown username answers exactly as a real one.
 #[tokio::test]
 async fn staff_lockout_counts_concurrent_attempts() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let burst = |username: &'static str, n: usize| {
         let futs: Vec<_> = (0..n)
@@ -219,7 +219,7 @@ async fn futures_join_all<F: std::future::Future<Output = StatusCode> + Send + '
 /// 4. Replaying another reviewer's decision_id shows nothing out of scope.
 #[tokio::test]
 async fn replayed_decision_id_respects_scope() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let teacher = svc.login("t.info2").await;
     let other_teacher = svc.login("t.info1").await;
@@ -249,7 +249,7 @@ async fn replayed_decision_id_respects_scope() {
 /// 5. A registry check that comes back later never binds a third parent.
 #[tokio::test]
 async fn registry_retry_keeps_the_two_account_limit() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let kid = roster_students_without_application(&svc.db, INFO2, 1).remove(0).0;
     let parents: Vec<String> = (0..3).map(|i| id('1', 7_070_700 + i)).collect();
@@ -313,7 +313,7 @@ async fn registry_retry_keeps_the_two_account_limit() {
 /// 7. Text that is not text is refused, for return reasons and names.
 #[tokio::test]
 async fn invisible_and_control_text_is_refused() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let teacher = svc.login("t.info2").await;
     let apps = svc.all_changes(&teacher).await;
@@ -343,7 +343,7 @@ async fn invisible_and_control_text_is_refused() {
 /// 8. The e-mail that becomes the login is one the parent proved.
 #[tokio::test]
 async fn unverified_email_is_refused() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let kids = roster_students_without_application(&svc.db, INFO2, 2);
     let mine = "owner@example.com.tw";
@@ -368,7 +368,7 @@ async fn unverified_email_is_refused() {
 /// 9. Parents can log out.
 #[tokio::test]
 async fn parents_can_log_out() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let parent = svc.parent_login("bye@example.com.tw").await;
     let (s, v) = svc.send(reqwest::Method::DELETE, Some(&parent), "/api/v1/session", None).await;
@@ -380,7 +380,7 @@ async fn parents_can_log_out() {
 /// 13. A staff re-import with a new password ends that member's sessions.
 #[tokio::test]
 async fn staff_reimport_ends_sessions() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let token = svc.login("t.info2").await;
     let other = svc.login("t.info1").await;
@@ -407,7 +407,7 @@ async fn staff_reimport_ends_sessions() {
 /// 14. Expired sessions and codes are deleted.
 #[tokio::test]
 async fn expired_sessions_and_codes_are_purged() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &["--purge-every-secs", "1"]);
     {
         let conn = rusqlite::Connection::open(&svc.db).unwrap();
@@ -440,7 +440,7 @@ async fn expired_sessions_and_codes_are_purged() {
 /// 16. Limits are checked before any work: 12,000 students get a short answer.
 #[tokio::test]
 async fn oversized_submissions_are_refused_before_work() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let email = "many@example.com.tw";
     let parent = svc.parent_login(email).await;
@@ -466,7 +466,7 @@ async fn oversized_submissions_are_refused_before_work() {
 /// answering while sixteen large ones arrive together.
 #[tokio::test]
 async fn large_signatures_do_not_stall_the_service() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let email = "big@example.com.tw";
     let parent = svc.parent_login(email).await;
@@ -511,7 +511,7 @@ fn base64_of(b: &[u8]) -> String {
 #[tokio::test]
 async fn slow_clients_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let svc = Service::start(
         &dir,
         &["--header-timeout-secs", "2", "--body-timeout-secs", "3", "--max-connections", "40"],
@@ -520,10 +520,15 @@ async fn slow_clients_are_cut_off() {
     let mut slow = Vec::new();
     for i in 0..60 {
         let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        if i % 2 == 0 {
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
-        } else {
-            s.write_all(b"POST /api/v1/parent/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").await.unwrap();
+        match i % 4 {
+            // Headers that never finish.
+            0 => s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap(),
+            // A body that never finishes.
+            1 => s.write_all(b"POST /api/v1/parent/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").await.unwrap(),
+            // Nothing at all.
+            2 => {}
+            // One request, then an idle keep-alive connection.
+            _ => s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap(),
         }
         slow.push(s);
     }
@@ -544,7 +549,7 @@ async fn slow_clients_are_cut_off() {
 async fn logs_hold_no_query_strings() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let dir = TempDir::new();
+    let dir = TempDir::new("test");
     let log = dir.0.join("stderr.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_binddesk-service"))
         .args(["serve", "--demo", "--demo-applications", "20", "--listen", "127.0.0.1:0", "--db"])

@@ -751,18 +751,33 @@ fn queue_in(
 /// Accounts bound to a student by other applications, as far as the cache knows: the
 /// service's `account_limit` flag, or the approved applications cached here (queued
 /// approvals included).
+/// The two-account count of the domain (`binddesk_domain::rules::bound_accounts`) over
+/// the cached applications of the student, as seen by application `id`'s parent; at
+/// least the limit when the service flagged it (a binding outside this cache's scope).
 pub(crate) fn bound_accounts(
     conn: &Connection,
     student_id: &str,
-    except_id: &str,
+    id: &str,
     flags: &str,
 ) -> Result<u32, CacheError> {
-    let cached: u32 = conn.query_row(
-        "SELECT count(*) FROM applications WHERE student_id = ?1 AND id <> ?2
-           AND local_status IN ('approved', 'auto_approved')",
-        params![student_id, except_id],
-        |r| r.get(0),
+    let mut st = conn.prepare_cached(
+        "SELECT a.id, json_extract(b.json, '$.parent.id_number'), a.local_status
+         FROM applications a JOIN bodies b ON b.id = a.id WHERE a.student_id = ?1",
     )?;
+    let rows = st
+        .query_map([student_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let own_parent =
+        rows.iter().find(|(a, _, _)| a == id).and_then(|(_, p, _)| p.clone()).unwrap_or_default();
+    let others = rows.iter().filter(|(a, _, _)| a != id).filter_map(|(_, p, s)| {
+        Some(binddesk_domain::rules::StudentApplication {
+            parent_id: p.as_deref()?,
+            status: Status::from_wire(s)?,
+        })
+    });
+    let cached = binddesk_domain::rules::bound_accounts(others, &own_parent);
     let flagged =
         if flags.contains(" account_limit ") { binddesk_domain::rules::MAX_BOUND_ACCOUNTS } else { 0 };
     Ok(cached.max(flagged))

@@ -9,8 +9,7 @@ use binddesk_domain::{RegistryResult, Status};
 use binddesk_review::client::Client;
 use binddesk_review::secrets::SecretStore;
 use binddesk_review::{CancelToken, Engine, EngineConfig};
-use binddesk_service::testing::{RunningService, binary_beside_test};
-use serde_json::{Value, json};
+use binddesk_testkit::{RunningService, binary_beside_test};
 use std::path::PathBuf;
 
 pub const INFO2: &str = "資訊二忠";
@@ -77,44 +76,7 @@ impl Fx {
 
     /// Logs a parent in with the e-mail code from the demo outbox.
     pub async fn parent_token(&self, email: &str) -> String {
-        let r = self
-            .http
-            .post(format!("{}/api/v1/parent/codes", self.svc.base))
-            .json(&json!({"channel": "email", "address": email}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
-        let out: Value = self
-            .http
-            .get(format!("{}/api/v1/dev/outbox", self.svc.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let body = out["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["to"] == email && m["kind"] == "verification_code")
-            .unwrap()["body"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let code = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap();
-        let v: Value = self
-            .http
-            .post(format!("{}/api/v1/parent/session", self.svc.base))
-            .json(&json!({"address": email, "code": code}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["token"].as_str().unwrap().to_string()
+        binddesk_testkit::parent_login(&self.http, &self.svc.base, email).await
     }
 }
 

@@ -5,16 +5,22 @@ use super::schema::migrate;
 use super::*;
 use crate::error::{ApiError, FieldErrors};
 use crate::mail;
-use binddesk_domain::api::{ErrorDetail, HistoryEntry, PreviousVersion, Student};
-use binddesk_domain::rules::{FlagFacts, check_decision, compute_flags};
+use binddesk_domain::api::{ErrorDetail, PreviousVersion, Student};
+use binddesk_domain::rules::{FlagFacts, apply_decision, auto_approve, compute_flags};
 use binddesk_domain::{BatchOutcome, DecisionAction, HistoryAction, RegistryResult, Status};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Statuses in which an application holds or claims a binding.
-const LIVE: &str = "('pending','returned','approved','auto_approved')";
+/// The domain's status sets as SQL lists (see `binddesk_domain::rules::binding`).
+fn live() -> String {
+    binddesk_domain::rules::sql_list(&binddesk_domain::rules::LIVE)
+}
+
+fn open_statuses() -> String {
+    binddesk_domain::rules::sql_list(&binddesk_domain::rules::OPEN)
+}
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -89,27 +95,24 @@ fn load_app(conn: &Connection, id: &str) -> ApiResult<Option<(Application, Strin
     }
 }
 
+/// The two-account count of the domain, over the student's applications.
 fn bound_accounts(conn: &Connection, student_id: &str, parent_id: &str) -> ApiResult<u32> {
-    Ok(conn.query_row(
-        "SELECT COUNT(DISTINCT parent_id) FROM applications
-         WHERE student_id = ?1 AND status IN ('approved','auto_approved') AND parent_id <> ?2",
-        params![student_id, parent_id],
-        |r| r.get(0),
-    )?)
-}
-
-/// Whether the approval rule lets this pending application bind its student now: the
-/// check every approval goes through, a reviewer's or the registry's.
-fn may_approve(conn: &Connection, app: &Application) -> ApiResult<bool> {
-    let bound = bound_accounts(conn, &app.student.id_number, &app.parent.id_number)?;
-    Ok(check_decision(Status::Pending, DecisionAction::Approve, None, bound).is_ok())
+    let mut st = conn.prepare_cached("SELECT parent_id, status FROM applications WHERE student_id = ?1")?;
+    let rows = st
+        .query_map([student_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let apps = rows.iter().filter_map(|(p, s)| {
+        Status::from_wire(s).map(|status| binddesk_domain::rules::StudentApplication { parent_id: p, status })
+    });
+    Ok(binddesk_domain::rules::bound_accounts(apps, parent_id))
 }
 
 fn email_used_by_another(conn: &Connection, email: &str, parent_id: &str) -> ApiResult<bool> {
     Ok(conn.query_row(
         &format!(
-            "SELECT EXISTS(SELECT 1 FROM applications WHERE parent_email = ?1 AND parent_id <> ?2 AND status IN {LIVE})
-                 OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = ?1 AND parent_id <> ?2)"
+            "SELECT EXISTS(SELECT 1 FROM applications WHERE parent_email = ?1 AND parent_id <> ?2 AND status IN {live})
+                 OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = ?1 AND parent_id <> ?2)",
+            live = live()
         ),
         params![email, parent_id],
         |r| r.get(0),
@@ -176,17 +179,19 @@ fn save_app(tx: &Connection, app: &mut Application, owner: &str, now: Timestamp)
 fn refresh_related(tx: &Connection, students: &[String], emails: &[String], now: Timestamp) -> ApiResult<()> {
     let mut ids: Vec<String> = Vec::new();
     {
-        let mut by_student = tx.prepare_cached(
-            "SELECT id FROM applications WHERE student_id = ?1 AND status IN ('pending','returned')",
-        )?;
+        let mut by_student = tx.prepare_cached(&format!(
+            "SELECT id FROM applications WHERE student_id = ?1 AND status IN {}",
+            open_statuses()
+        ))?;
         for s in students {
             for id in by_student.query_map([s], |r| r.get::<_, String>(0))? {
                 ids.push(id?);
             }
         }
-        let mut by_email = tx.prepare_cached(
-            "SELECT id FROM applications WHERE parent_email = ?1 AND status IN ('pending','returned')",
-        )?;
+        let mut by_email = tx.prepare_cached(&format!(
+            "SELECT id FROM applications WHERE parent_email = ?1 AND status IN {}",
+            open_statuses()
+        ))?;
         for e in emails {
             for id in by_email.query_map([e], |r| r.get::<_, String>(0))? {
                 ids.push(id?);
@@ -228,9 +233,7 @@ fn ensure_account_and_notify(tx: &Connection, app: &Application, now: Timestamp)
     queue_mail(tx, &mail::approved_notice(app), now)
 }
 
-fn history(app: &mut Application, at: Timestamp, actor: &str, action: HistoryAction, reason: Option<String>) {
-    app.history.push(HistoryEntry { at, actor: actor.to_string(), action, reason, version: app.version });
-}
+use binddesk_domain::rules::decision::record as history;
 
 fn rule_error(e: &binddesk_domain::RuleError) -> ErrorDetail {
     ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None, retry_after_secs: None }
@@ -259,7 +262,8 @@ fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>)
         let dup: bool = tx.query_row(
             &format!(
                 "SELECT EXISTS(SELECT 1 FROM applications WHERE student_id = ?1 AND parent_id = ?2
-                 AND status IN {LIVE} AND id <> ?3)"
+                 AND status IN {live} AND id <> ?3)",
+                live = live()
             ),
             params![sid, plan.parent.id_number, except_id.unwrap_or("")],
             |r| r.get(0),
@@ -353,26 +357,8 @@ fn decide_one(
         return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
     }
     let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
-    let new_status = match check_decision(app.status, item.action, item.reason.as_deref(), bound) {
-        Ok(s) => s,
-        Err(e) => return Ok(result(BatchOutcome::Refused, Some(app), Some(rule_error(&e)))),
-    };
-    let reason = match item.action {
-        DecisionAction::Return => binddesk_domain::rules::return_reason(item.reason.as_deref()).ok(),
-        DecisionAction::Approve => None,
-    };
-    app.status = new_status;
-    app.version += 1;
-    app.updated_at = now;
-    match item.action {
-        DecisionAction::Approve => {
-            app.return_reason = None;
-            history(&mut app, now, &staff.name, HistoryAction::Approved, None);
-        }
-        DecisionAction::Return => {
-            app.return_reason = reason.clone();
-            history(&mut app, now, &staff.name, HistoryAction::Returned, reason);
-        }
+    if let Err(e) = apply_decision(&mut app, item.action, item.reason.as_deref(), bound, &staff.name, now) {
+        return Ok(result(BatchOutcome::Refused, Some(app), Some(rule_error(&e))));
     }
     save_app(tx, &mut app, &owner, now)?;
     match item.action {
@@ -707,11 +693,10 @@ impl Store for SqliteStore {
                     history: vec![],
                 };
                 history(&mut app, now, "parent", HistoryAction::Submitted, None);
-                let auto = ps.registry == crate::registry::RegistryOutcome::Passed && may_approve(tx, &app)?;
-                if auto {
-                    app.status = Status::AutoApproved;
-                    history(&mut app, now, "registry", HistoryAction::AutoApproved, None);
-                }
+                let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
+                    let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+                    auto_approve(&mut app, bound, now)
+                };
                 save_app(tx, &mut app, &plan.owner, now)?;
                 if auto {
                     ensure_account_and_notify(tx, &app, now)?;
@@ -764,11 +749,10 @@ impl Store for SqliteStore {
             app.updated_at = now;
             app.status = Status::Returned.transition(Status::Pending).map_err(internal)?;
             history(&mut app, now, "parent", HistoryAction::Resubmitted, None);
-            let auto = ps.registry == crate::registry::RegistryOutcome::Passed && may_approve(tx, &app)?;
-            if auto {
-                app.status = Status::AutoApproved;
-                history(&mut app, now, "registry", HistoryAction::AutoApproved, None);
-            }
+            let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
+                let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+                auto_approve(&mut app, bound, now)
+            };
             save_app(tx, &mut app, &owner, now)?;
             if auto {
                 ensure_account_and_notify(tx, &app, now)?;
@@ -817,10 +801,10 @@ impl Store for SqliteStore {
                     vec![id.to_string()]
                 }
                 None => {
-                    let mut st = tx.prepare_cached(
-                        "SELECT id FROM applications WHERE (owner = ?1 OR parent_email = ?1)
-                         AND status IN ('pending','returned')",
-                    )?;
+                    let mut st = tx.prepare_cached(&format!(
+                        "SELECT id FROM applications WHERE (owner = ?1 OR parent_email = ?1) AND status IN {}",
+                        open_statuses()
+                    ))?;
                     st.query_map([owner], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?
                 }
             };
@@ -866,12 +850,14 @@ impl Store for SqliteStore {
             app.registry_check = outcome.to_check();
             app.updated_at = now;
             // The same rule as a reviewer's approval: never past the two-account limit.
-            let auto = *outcome == RegistryOutcome::Passed && may_approve(tx, &app)?;
+            // A state change of a published application: the version moves, so a
+            // reviewer's pending decision on it conflicts.
+            let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+            let mut approved = app.clone();
+            approved.version += 1;
+            let auto = *outcome == RegistryOutcome::Passed && auto_approve(&mut approved, bound, now);
             if auto {
-                // A state change: the version moves, so a reviewer's pending decision conflicts.
-                app.status = app.status.transition(Status::AutoApproved).map_err(internal)?;
-                app.version += 1;
-                history(&mut app, now, "registry", HistoryAction::AutoApproved, None);
+                app = approved;
             }
             save_app(tx, &mut app, &owner, now)?;
             if auto {

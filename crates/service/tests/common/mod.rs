@@ -8,26 +8,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-/// A temporary folder, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> TempDir {
-        let p = std::env::temp_dir().join(format!("binddesk-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use binddesk_testkit::TempDir;
 
 /// A running service, over the library's harness.
 pub struct Service {
-    pub running: binddesk_service::testing::RunningService,
+    pub running: binddesk_testkit::RunningService,
     pub base: String,
     pub accounts: Vec<Value>,
     pub db: PathBuf,
@@ -40,7 +25,7 @@ impl Service {
         let db = dir.0.join("service.sqlite");
         let mut args = vec!["--registry-retry-secs", "1", "--demo-applications", "120"];
         args.extend_from_slice(extra);
-        let running = binddesk_service::testing::RunningService::start_demo(
+        let running = binddesk_testkit::RunningService::start_demo(
             std::path::Path::new(env!("CARGO_BIN_EXE_binddesk-service")),
             &db,
             &args,
@@ -115,26 +100,12 @@ impl Service {
 
     /// A parent session for an address, with the code read from the demo outbox.
     pub async fn parent_login(&self, email: &str) -> String {
-        let (s, _) =
-            self.post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": email})).await;
-        assert_eq!(s, StatusCode::ACCEPTED);
-        let code = self.latest_code(email).await;
-        let (s, v) = self.post(None, "/api/v1/parent/session", json!({"address": email, "code": code})).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["token"].as_str().expect("token").to_string()
+        binddesk_testkit::parent_login(&self.http, &self.base, email).await
     }
 
     /// The newest verification code sent to an address.
     pub async fn latest_code(&self, address: &str) -> String {
-        let (_, v) = self.get(None, "/api/v1/dev/outbox").await;
-        let msg = v["messages"]
-            .as_array()
-            .expect("messages")
-            .iter()
-            .find(|m| m["to"] == address && m["kind"] == "verification_code")
-            .expect("a code message");
-        let body = msg["body"].as_str().expect("body");
-        body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_string()
+        binddesk_testkit::latest_code(&self.http, &self.base, address).await
     }
 
     /// Full change feed for a token.

@@ -1,5 +1,5 @@
-//! Starting the real `binddesk-service` binary for tests in this and other crates: on a
-//! free port, with a store in a given folder, reading its start-up line.
+//! Starting the real `binddesk-service` binary for tests: on a free port, with a store in
+//! a given folder, reading its start-up line.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};

@@ -3,11 +3,19 @@
 //!
 //! The service enforces these, and the desktop app checks them first so a reviewer hears
 //! "no" before the request is sent; both call these functions, so the rules exist once.
+//! [`binding`] holds the status sets and the two-account count; [`decision`] applies a
+//! decision (status, version, reason, history) for a reviewer or the civil registry.
 
 use crate::api::{Application, Parent, PreviousVersion, Relationship, SignatureInfo, Student};
 use crate::enums::{DecisionAction, Flag, RelationshipKind, RelationshipTitle, Status};
 use crate::id_number::IdNumber;
 use thiserror::Error;
+
+pub mod binding;
+pub mod decision;
+
+pub use binding::{BINDING, LIVE, OPEN, StudentApplication, bound_accounts, sql_list};
+pub use decision::{apply_decision, auto_approve};
 
 /// A student may have at most this many bound parent accounts.
 pub const MAX_BOUND_ACCOUNTS: u32 = 2;
