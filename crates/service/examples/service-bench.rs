@@ -8,7 +8,8 @@
 
 use binddesk_domain::api::BatchDecisionItem;
 use binddesk_domain::{DecisionAction, Status};
-use binddesk_service::store::{Scope, SqliteStore, Store};
+use binddesk_service::store::prelude::*;
+use binddesk_service::store::{Scope, SqliteStore};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

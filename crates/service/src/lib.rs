@@ -5,10 +5,13 @@
 //!
 //! - [`http`]: routes, authentication (bearer tokens for staff and parents), input
 //!   validation and the handlers. Handlers are thin: they validate, then call the store.
-//! - [`store`]: the storage interface ([`store::Store`]) in domain operations, each one
-//!   transaction, and its SQLite implementation with versioned migrations. Every state
-//!   change, its history entry, its change-feed row and any mail it causes are written
-//!   together.
+//! - [`store`]: small repository traits per aggregate (staff, sessions, review, parent,
+//!   codes, outbox, imports, registry), together [`store::Store`], each method one
+//!   transaction, and their SQLite implementation (one file per aggregate) with versioned
+//!   migrations. Every state change, its history entry, its change-feed row and any mail
+//!   it causes are written together; the rules they apply come from `binddesk-domain`.
+//! - [`connections`]: accepting connections under limits (header and body timeouts, a
+//!   connection cap overall and per client), and route-only request logs.
 //! - [`registry`]: the civil-registry check behind an interface, with a built-in
 //!   table-backed implementation (the real registry cannot run here).
 //! - [`signature`]: PNG signatures, size-checked and decoded under limits.
@@ -16,7 +19,7 @@
 //! - [`demo`]: a realistic school with teachers, an administrator and a few hundred
 //!   applications in every status, for `serve --demo` and benchmarks.
 //! - [`server`]: start-up, background tasks (registry retries, first-password hashing,
-//!   mail delivery) and graceful shutdown.
+//!   mail delivery, purging expired sessions and codes) and graceful shutdown.
 //!
 //! The rules themselves (ID numbers, transitions, decisions, flags) live in
 //! `binddesk-domain`, shared with the desktop app.

@@ -1,7 +1,8 @@
 //! `binddesk-service`: the binding service's command line.
 
 use binddesk_service::server::{ServeOptions, serve};
-use binddesk_service::store::{RosterRow, SqliteStore, StaffRow, Store};
+use binddesk_service::store::prelude::*;
+use binddesk_service::store::{RosterRow, SqliteStore, StaffRow};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;

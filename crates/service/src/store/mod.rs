@@ -1,4 +1,6 @@
-//! Storage: the narrow interface the HTTP handlers use, and its SQLite implementation.
+//! Storage: small repository traits per aggregate, which the HTTP handlers and background
+//! tasks use through [`Store`], and their SQLite implementation (`sqlite/`, one file per
+//! aggregate).
 //!
 //! The trait speaks in domain operations ("submit these students", "apply these
 //! decisions", "changes after this cursor"), each one transaction, so that a PostgreSQL
@@ -10,7 +12,6 @@
 //! body), a change-feed row and, where it applies, the decision record, the parent
 //! account and the outgoing mail, in one transaction.
 
-mod guard;
 mod schema;
 mod sqlite;
 
@@ -244,9 +245,12 @@ pub struct StaffRow {
     pub class_ids: Vec<String>,
 }
 
-/// The storage interface of the binding service.
-pub trait Store: Send + Sync + 'static {
-    // ---- staff and sessions
+// The storage interface of the binding service: one small repository trait per
+// aggregate, each method one transaction, and `Store`, all of them together (what the
+// handlers hold). A second store implements the same traits.
+
+/// Staff accounts and login attempts.
+pub trait StaffRepo {
     /// A staff member by login.
     fn staff_by_username(&self, username: &str) -> ApiResult<Option<StaffRecord>>;
     /// A staff member by id.
@@ -256,6 +260,13 @@ pub trait Store: Send + Sync + 'static {
     fn begin_login(&self, username: &str, now: i64) -> ApiResult<binddesk_domain::throttle::Attempt>;
     /// Settles attempt `number`: a success clears the count, a failure may lock.
     fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> ApiResult<()>;
+    /// Adds or updates staff accounts, ending the sessions of every one it touches (a
+    /// new password or a new scope must not live on in an old token).
+    fn import_staff(&self, rows: &[StaffRow]) -> ApiResult<usize>;
+}
+
+/// Sessions of staff and parents.
+pub trait SessionRepo {
     /// Stores a session (by the token's hash).
     fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()>;
     /// The subject of a live session.
@@ -266,8 +277,10 @@ pub trait Store: Send + Sync + 'static {
     fn set_session_email(&self, token_hash: &str, email: &str) -> ApiResult<()>;
     /// Deletes expired sessions, old codes and ended counters; returns the rows removed.
     fn purge_expired(&self, now: i64) -> ApiResult<usize>;
+}
 
-    // ---- review
+/// The reviewer's side: the change feed, applications, signatures, decisions, reveals.
+pub trait ReviewRepo {
     /// Applications in scope changed after `since`, oldest change first.
     fn changes(&self, scope: &Scope, since: i64, limit: u32) -> ApiResult<ChangesPage>;
     /// One application with its school and class (for the scope check).
@@ -283,8 +296,51 @@ pub trait Store: Send + Sync + 'static {
         items: &[BatchDecisionItem],
         now: Timestamp,
     ) -> ApiResult<Vec<BatchDecisionResult>>;
+    /// Stores reveals a reviewer reported (those of applications in scope; a reveal
+    /// already stored is skipped); returns how many were new.
+    fn record_reveals(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        reveals: &[RevealRecord],
+        now: Timestamp,
+    ) -> ApiResult<u32>;
+    /// The reveals of applications in scope, newest first.
+    fn reveals(
+        &self,
+        scope: &Scope,
+        application_id: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<RevealRecord>>;
+    /// A signature's PNG by hash, for rendering a form the caller may already see.
+    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>>;
+    /// A school's name by code.
+    fn school_name(&self, code: &str) -> ApiResult<Option<String>>;
+}
 
-    // ---- parent
+/// The parent's side: roster look-ups, submissions, corrections, cancellations.
+pub trait ParentRepo {
+    /// Schools where a student with this number is enrolled at this level.
+    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>>;
+    /// A student of the roster.
+    fn roster_student(
+        &self,
+        id_number: &str,
+        school_code: &str,
+        level: SchoolLevel,
+    ) -> ApiResult<Option<RosterStudent>>;
+    /// Writes a validated submission (one application per student, one batch).
+    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Vec<Application>>;
+    /// A returned application, corrected, as a new version.
+    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Application>;
+    /// The parent's own applications.
+    fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>>;
+    /// Cancels one pending/returned application of the parent, or all of them.
+    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32>;
+}
+
+/// Verification codes and their limits.
+pub trait CodeRepo {
     /// Stores a new verification code for an address, replacing its live one, unless a
     /// limit refuses (the resend wait, the address's or the client's count).
     fn put_code(
@@ -306,46 +362,10 @@ pub trait Store: Send + Sync + 'static {
         limits: &CodeLimits,
         now: i64,
     ) -> ApiResult<CodeCheck>;
-    /// Schools where a student with this number is enrolled at this level.
-    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>>;
-    /// A student of the roster.
-    fn roster_student(
-        &self,
-        id_number: &str,
-        school_code: &str,
-        level: SchoolLevel,
-    ) -> ApiResult<Option<RosterStudent>>;
-    /// Writes a validated submission (one application per student, one batch).
-    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Vec<Application>>;
-    /// A returned application, corrected, as a new version.
-    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Application>;
-    /// The parent's own applications.
-    fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>>;
-    /// Cancels one pending/returned application of the parent, or all of them.
-    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32>;
+}
 
-    /// Stores reveals a reviewer reported (those of applications in scope; a reveal
-    /// already stored is skipped); returns how many were new.
-    fn record_reveals(
-        &self,
-        staff: &Staff,
-        scope: &Scope,
-        reveals: &[RevealRecord],
-        now: Timestamp,
-    ) -> ApiResult<u32>;
-    /// The reveals of applications in scope, newest first.
-    fn reveals(
-        &self,
-        scope: &Scope,
-        application_id: Option<&str>,
-        limit: u32,
-    ) -> ApiResult<Vec<RevealRecord>>;
-
-    // ---- registry retries, mail, accounts
-    /// Pending applications whose registry check was unavailable: (id, parent, student).
-    fn registry_retry_candidates(&self, limit: u32) -> ApiResult<Vec<(String, String, String)>>;
-    /// Records a retried registry check's answer.
-    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> ApiResult<()>;
+/// The mail outbox and new accounts' first passwords.
+pub trait OutboxRepo {
     /// Queues a message on its own (a verification code).
     fn queue(&self, message: &crate::mail::Message, now: Timestamp) -> ApiResult<()>;
     /// Outbox messages, newest first.
@@ -356,27 +376,68 @@ pub trait Store: Send + Sync + 'static {
     fn accounts_without_password(&self, limit: u32) -> ApiResult<Vec<(String, String)>>;
     /// Stores an account's first password hash.
     fn set_account_password(&self, email: &str, hash: &str) -> ApiResult<()>;
+}
 
-    // ---- data loading
+/// Loading rosters and registry facts; liveness.
+pub trait ImportRepo {
     /// Adds or updates roster lines.
     fn import_roster(&self, rows: &[RosterRow]) -> ApiResult<usize>;
-    /// Adds or updates staff accounts, ending the sessions of every one it touches (a
-    /// new password or a new scope must not live on in an old token).
-    fn import_staff(&self, rows: &[StaffRow]) -> ApiResult<usize>;
     /// Adds registry facts: residents of Taipei and parent–child links.
     fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> ApiResult<()>;
-    /// A setting (e.g. the built-in registry's availability).
-    fn setting(&self, key: &str) -> ApiResult<Option<String>>;
-    /// Sets a setting.
-    fn set_setting(&self, key: &str, value: &str) -> ApiResult<()>;
-    /// Whether a registry resident / link exists (for the built-in registry).
-    fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)>;
-    /// A signature's PNG by hash, for rendering a form the caller may already see.
-    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>>;
-    /// A school's name by code.
-    fn school_name(&self, code: &str) -> ApiResult<Option<String>>;
     /// Whether the store holds no staff and no applications (a new store).
     fn is_empty(&self) -> ApiResult<bool>;
     /// Liveness: the store answers.
     fn ping(&self) -> ApiResult<()>;
+}
+
+/// The civil registry's retries, facts and settings.
+pub trait RegistryRepo {
+    /// Pending applications whose registry check was unavailable: (id, parent, student).
+    fn registry_retry_candidates(&self, limit: u32) -> ApiResult<Vec<(String, String, String)>>;
+    /// Records a retried registry check's answer.
+    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> ApiResult<()>;
+    /// Whether a registry resident / link exists (for the built-in registry).
+    fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)>;
+    /// A setting (e.g. the built-in registry's availability).
+    fn setting(&self, key: &str) -> ApiResult<Option<String>>;
+    /// Sets a setting.
+    fn set_setting(&self, key: &str, value: &str) -> ApiResult<()>;
+}
+
+/// Every repository of the binding service: what the handlers and background tasks hold.
+pub trait Store:
+    StaffRepo
+    + SessionRepo
+    + ReviewRepo
+    + ParentRepo
+    + CodeRepo
+    + OutboxRepo
+    + ImportRepo
+    + RegistryRepo
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: StaffRepo
+        + SessionRepo
+        + ReviewRepo
+        + ParentRepo
+        + CodeRepo
+        + OutboxRepo
+        + ImportRepo
+        + RegistryRepo
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The repository traits, to call their methods on a `dyn Store`.
+pub mod prelude {
+    pub use super::{
+        CodeRepo, ImportRepo, OutboxRepo, ParentRepo, RegistryRepo, ReviewRepo, SessionRepo, StaffRepo, Store,
+    };
 }

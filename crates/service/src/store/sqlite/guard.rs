@@ -3,7 +3,7 @@
 //! caller's write transaction, so a count is taken and checked in one step: concurrent
 //! attempts are each counted, and every instance on one database shares the counts.
 
-use super::{CodeCheck, CodeLimits, CodeRefused, RevealRecord, Scope};
+use super::super::{CodeCheck, CodeLimits, CodeRefused, RevealRecord, Scope};
 use crate::error::ApiResult;
 use binddesk_domain::throttle::{Attempt, LoginState, STAFF_LOGIN, Window, codes};
 use rusqlite::{Connection, OptionalExtension, params};

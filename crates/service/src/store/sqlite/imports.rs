@@ -1,0 +1,58 @@
+//! Loading rosters and registry facts; the store's liveness.
+
+use super::*;
+use rusqlite::params;
+
+impl ImportRepo for SqliteStore {
+    fn import_roster(&self, rows: &[RosterRow]) -> ApiResult<usize> {
+        self.write(|tx| {
+            for r in rows {
+                tx.execute(
+                    "INSERT INTO schools (code, name) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE SET name = excluded.name",
+                    params![r.school_code, r.school_name],
+                )?;
+                tx.execute(
+                    "INSERT INTO classes (id, school_code, name, school_level) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, school_level = excluded.school_level",
+                    params![r.class_id, r.school_code, r.class_name, r.school_level.as_str()],
+                )?;
+                tx.execute(
+                    "INSERT INTO students (id_number, school_code, school_level, class_id, name) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(id_number, school_code) DO UPDATE SET school_level = excluded.school_level,
+                         class_id = excluded.class_id, name = excluded.name",
+                    params![r.student_id, r.school_code, r.school_level.as_str(), r.class_id, r.student_name],
+                )?;
+            }
+            Ok(rows.len())
+        })
+    }
+
+    fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> ApiResult<()> {
+        self.write(|tx| {
+            for r in residents {
+                tx.execute("INSERT OR IGNORE INTO registry_residents (id_number) VALUES (?1)", [r])?;
+            }
+            for (p, c) in links {
+                tx.execute(
+                    "INSERT OR IGNORE INTO registry_links (parent_id, child_id) VALUES (?1, ?2)",
+                    params![p, c],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn is_empty(&self) -> ApiResult<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT NOT EXISTS(SELECT 1 FROM staff) AND NOT EXISTS(SELECT 1 FROM applications)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    fn ping(&self) -> ApiResult<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
+    }
+}

@@ -1,0 +1,74 @@
+//! The mail outbox and the first passwords of new parent accounts.
+
+use super::*;
+use rusqlite::params;
+
+impl OutboxRepo for SqliteStore {
+    fn queue(&self, message: &mail::Message, now: Timestamp) -> ApiResult<()> {
+        self.write(|tx| queue_mail(tx, message, now))
+    }
+
+    fn outbox(&self, limit: u32, unsent_only: bool) -> ApiResult<Vec<OutboxMail>> {
+        self.read(|c| {
+            let sql = if unsent_only {
+                "SELECT id, channel, to_address, kind, subject, body, created_at, sent_at FROM mail_outbox
+                 WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT ?1"
+            } else {
+                "SELECT id, channel, to_address, kind, subject, body, created_at, sent_at FROM mail_outbox
+                 ORDER BY id DESC LIMIT ?1"
+            };
+            let mut st = c.prepare_cached(sql)?;
+            Ok(st
+                .query_map([limit], |r| {
+                    Ok(OutboxMail {
+                        id: r.get(0)?,
+                        channel: r.get(1)?,
+                        to: r.get(2)?,
+                        kind: r.get(3)?,
+                        subject: r.get(4)?,
+                        body: r.get(5)?,
+                        created_at: r.get(6)?,
+                        sent_at: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn mark_mail(&self, id: i64, result: Result<(), String>, now: Timestamp) -> ApiResult<()> {
+        self.write(|tx| {
+            match result {
+                Ok(()) => tx.execute(
+                    "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                    params![id, now.to_rfc3339()],
+                )?,
+                Err(e) => tx.execute(
+                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                    params![id, e],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    fn accounts_without_password(&self, limit: u32) -> ApiResult<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT email, parent_id FROM parent_accounts WHERE password_hash IS NULL LIMIT ?1",
+            )?;
+            Ok(st
+                .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn set_account_password(&self, email: &str, hash: &str) -> ApiResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE parent_accounts SET password_hash = ?2 WHERE email = ?1 AND password_hash IS NULL",
+                params![email, hash],
+            )?;
+            Ok(())
+        })
+    }
+}

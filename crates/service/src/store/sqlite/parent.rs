@@ -1,0 +1,273 @@
+//! The parent's side: roster look-ups, submission, correction, cancellation.
+
+use super::*;
+use crate::error::ApiError;
+use crate::error::FieldErrors;
+use binddesk_domain::HistoryAction;
+use binddesk_domain::api::{PreviousVersion, Student};
+use binddesk_domain::rules::auto_approve;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The checks of a submission that need storage: two-account limit, one live
+/// application per parent and student, e-mail uniqueness across parents.
+fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>) -> ApiResult<()> {
+    let mut fields = FieldErrors::new();
+    let email = plan.parent.email.to_lowercase();
+    if email_used_by_another(tx, &email, &plan.parent.id_number)? {
+        fields.insert(
+            "parent.email".into(),
+            "此E-mail已有申請紀錄 (this e-mail is used by another parent)".into(),
+        );
+    }
+    for ps in &plan.students {
+        let sid = &ps.student.id_number;
+        if bound_accounts(tx, sid, &plan.parent.id_number)? >= binddesk_domain::rules::MAX_BOUND_ACCOUNTS {
+            fields.insert(
+                format!("{}.id_number", ps.path),
+                "此學生已有兩個綁定帳號 (the student already has two bound accounts)".into(),
+            );
+            continue;
+        }
+        let dup: bool = tx.query_row(
+            &format!(
+                "SELECT EXISTS(SELECT 1 FROM applications WHERE student_id = ?1 AND parent_id = ?2
+                 AND status IN {live} AND id <> ?3)",
+                live = live()
+            ),
+            params![sid, plan.parent.id_number, except_id.unwrap_or("")],
+            |r| r.get(0),
+        )?;
+        if dup {
+            fields.insert(
+                format!("{}.id_number", ps.path),
+                "已有此學生的申請 (an application for this student already exists)".into(),
+            );
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::fields("rules_refused", "the application breaks a binding rule", fields))
+    }
+}
+
+fn store_signature(tx: &Connection, sig: &SignatureBlob) -> ApiResult<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO signatures (sha256, png, width, height, ink_ratio) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![sig.info.sha256, sig.png, sig.info.width, sig.info.height, sig.ink_ratio],
+    )?;
+    Ok(())
+}
+
+fn student_of(ps: &PlannedStudent) -> Student {
+    Student {
+        id_number: ps.student.id_number.clone(),
+        name: ps.student.name.clone(),
+        school_level: ps.student.school_level,
+        school_code: ps.student.school.code.clone(),
+        class_id: ps.student.class.id.clone(),
+        class_name: ps.student.class.name.clone(),
+    }
+}
+
+impl ParentRepo for SqliteStore {
+    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT sc.code, sc.name FROM students s JOIN schools sc ON sc.code = s.school_code
+                 WHERE s.id_number = ?1 AND s.school_level = ?2 ORDER BY sc.name",
+            )?;
+            Ok(st
+                .query_map(params![id_number, level.as_str()], |r| {
+                    Ok(School { code: r.get(0)?, name: r.get(1)? })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn roster_student(
+        &self,
+        id_number: &str,
+        school_code: &str,
+        level: SchoolLevel,
+    ) -> ApiResult<Option<RosterStudent>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT s.name, sc.name, c.id, c.name FROM students s JOIN schools sc ON sc.code = s.school_code
+                 JOIN classes c ON c.id = s.class_id
+                 WHERE s.id_number = ?1 AND s.school_code = ?2 AND s.school_level = ?3",
+                params![id_number, school_code, level.as_str()],
+                |r| {
+                    Ok(RosterStudent {
+                        id_number: id_number.to_string(),
+                        name: r.get(0)?,
+                        school_level: level,
+                        school: School { code: school_code.to_string(), name: r.get(1)? },
+                        class: ClassRef { id: r.get(2)?, name: r.get(3)? },
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Vec<Application>> {
+        self.write(|tx| {
+            if !plan.legacy_import {
+                check_submission(tx, plan, None)?;
+            }
+            store_signature(tx, &plan.signature)?;
+            let batch_id = uuid::Uuid::new_v4().to_string();
+            let mut apps = Vec::new();
+            for ps in &plan.students {
+                let mut app = Application {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    version: 1,
+                    status: Status::Pending,
+                    submitted_at: now,
+                    updated_at: now,
+                    batch_id: batch_id.clone(),
+                    student: student_of(ps),
+                    parent: plan.parent.clone(),
+                    relationship: ps.relationship,
+                    signature: plan.signature.info.clone(),
+                    registry_check: ps.registry.to_check(),
+                    flags: vec![],
+                    return_reason: None,
+                    previous: None,
+                    history: vec![],
+                };
+                history(&mut app, now, "parent", HistoryAction::Submitted, None);
+                let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
+                    let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+                    auto_approve(&mut app, bound, now)
+                };
+                save_app(tx, &mut app, &plan.owner, now)?;
+                if auto {
+                    ensure_account_and_notify(tx, &app, now)?;
+                }
+                apps.push(app);
+            }
+            let students: Vec<String> = plan.students.iter().map(|s| s.student.id_number.clone()).collect();
+            refresh_related(tx, &students, &[plan.parent.email.to_lowercase()], now)?;
+            Ok(apps)
+        })
+    }
+
+    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Application> {
+        self.write(|tx| {
+            let Some((mut app, _, _, owner)) = load_app(tx, id)? else {
+                return Err(ApiError::NotFound("no such application"));
+            };
+            if owner != plan.owner && app.parent.email.to_lowercase() != plan.owner {
+                return Err(ApiError::NotFound("no such application"));
+            }
+            if app.status != Status::Returned {
+                return Err(ApiError::Unprocessable {
+                    code: "not_returned",
+                    message: format!(
+                        "only a returned application can be corrected; this one is {}",
+                        app.status
+                    ),
+                    fields: None,
+                });
+            }
+            check_submission(tx, plan, Some(id))?;
+            store_signature(tx, &plan.signature)?;
+            let ps = plan.students.first().ok_or_else(|| internal("resubmission without a student"))?;
+            app.previous = Some(Box::new(PreviousVersion {
+                version: app.version,
+                student: app.student.clone(),
+                parent: app.parent.clone(),
+                relationship: app.relationship,
+                signature: app.signature.clone(),
+                return_reason: app.return_reason.clone(),
+            }));
+            let old_email = app.parent.email.to_lowercase();
+            app.student = student_of(ps);
+            app.parent = plan.parent.clone();
+            app.relationship = ps.relationship;
+            app.signature = plan.signature.info.clone();
+            app.registry_check = ps.registry.to_check();
+            app.return_reason = None;
+            app.version += 1;
+            app.updated_at = now;
+            app.status = Status::Returned.transition(Status::Pending).map_err(internal)?;
+            history(&mut app, now, "parent", HistoryAction::Resubmitted, None);
+            let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
+                let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+                auto_approve(&mut app, bound, now)
+            };
+            save_app(tx, &mut app, &owner, now)?;
+            if auto {
+                ensure_account_and_notify(tx, &app, now)?;
+            }
+            refresh_related(
+                tx,
+                std::slice::from_ref(&app.student.id_number),
+                &[old_email, app.parent.email.to_lowercase()],
+                now,
+            )?;
+            Ok(app)
+        })
+    }
+
+    fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT body FROM applications WHERE owner = ?1 OR parent_email = ?1 ORDER BY change_seq",
+            )?;
+            let bodies =
+                st.query_map([owner], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(bodies.iter().map(|b| serde_json::from_str(b)).collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32> {
+        self.write(|tx| {
+            let ids: Vec<String> = match id {
+                Some(id) => {
+                    let Some((app, _, _, app_owner)) = load_app(tx, id)? else {
+                        return Err(ApiError::NotFound("no such application"));
+                    };
+                    if app_owner != owner && app.parent.email.to_lowercase() != owner {
+                        return Err(ApiError::NotFound("no such application"));
+                    }
+                    if !app.status.can_become(Status::Cancelled) {
+                        return Err(ApiError::Unprocessable {
+                            code: "not_cancellable",
+                            message: format!(
+                                "only a pending or returned application can be cancelled; this one is {}",
+                                app.status
+                            ),
+                            fields: None,
+                        });
+                    }
+                    vec![id.to_string()]
+                }
+                None => {
+                    let mut st = tx.prepare_cached(&format!(
+                        "SELECT id FROM applications WHERE (owner = ?1 OR parent_email = ?1) AND status IN {}",
+                        open_statuses()
+                    ))?;
+                    st.query_map([owner], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?
+                }
+            };
+            let mut students = Vec::new();
+            let mut emails = Vec::new();
+            for id in &ids {
+                if let Some((mut app, _, _, app_owner)) = load_app(tx, id)? {
+                    app.status = app.status.transition(Status::Cancelled).map_err(internal)?;
+                    app.version += 1;
+                    app.updated_at = now;
+                    history(&mut app, now, "parent", HistoryAction::Cancelled, None);
+                    save_app(tx, &mut app, &app_owner, now)?;
+                    students.push(app.student.id_number.clone());
+                    emails.push(app.parent.email.to_lowercase());
+                }
+            }
+            refresh_related(tx, &students, &emails, now)?;
+            Ok(ids.len() as u32)
+        })
+    }
+}

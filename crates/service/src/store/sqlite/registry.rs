@@ -1,0 +1,79 @@
+//! The civil registry: retries of unavailable checks, the built-in registry's facts, and
+//! settings.
+
+use super::*;
+use binddesk_domain::RegistryResult;
+use binddesk_domain::rules::auto_approve;
+use rusqlite::{OptionalExtension, params};
+
+impl RegistryRepo for SqliteStore {
+    fn registry_retry_candidates(&self, limit: u32) -> ApiResult<Vec<(String, String, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, parent_id, student_id FROM applications
+                 WHERE registry_result = 'unavailable' AND status = 'pending' LIMIT ?1",
+            )?;
+            Ok(st
+                .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> ApiResult<()> {
+        self.write(|tx| {
+            let Some((mut app, _, _, owner)) = load_app(tx, id)? else { return Ok(()) };
+            if app.status != Status::Pending || app.registry_check.result != RegistryResult::Unavailable {
+                return Ok(());
+            }
+            if *outcome == RegistryOutcome::Unavailable {
+                return Ok(());
+            }
+            app.registry_check = outcome.to_check();
+            app.updated_at = now;
+            // The same rule as a reviewer's approval: never past the two-account limit.
+            // A state change of a published application: the version moves, so a
+            // reviewer's pending decision on it conflicts.
+            let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+            let mut approved = app.clone();
+            approved.version += 1;
+            let auto = *outcome == RegistryOutcome::Passed && auto_approve(&mut approved, bound, now);
+            if auto {
+                app = approved;
+            }
+            save_app(tx, &mut app, &owner, now)?;
+            if auto {
+                ensure_account_and_notify(tx, &app, now)?;
+                refresh_related(tx, std::slice::from_ref(&app.student.id_number), &[], now)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM registry_residents WHERE id_number = ?1),
+                        EXISTS(SELECT 1 FROM registry_residents WHERE id_number = ?2),
+                        EXISTS(SELECT 1 FROM registry_links WHERE parent_id = ?1 AND child_id = ?2)",
+                params![parent_id, child_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+    }
+
+    fn setting(&self, key: &str) -> ApiResult<Option<String>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        })
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> ApiResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+}

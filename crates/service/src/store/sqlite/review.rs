@@ -1,0 +1,212 @@
+//! The reviewer's side: the change feed, applications, signatures, decisions, reveals.
+
+use super::*;
+use crate::error::ApiError;
+use binddesk_domain::BatchOutcome;
+use binddesk_domain::api::ErrorDetail;
+use binddesk_domain::rules::apply_decision;
+use rusqlite::{Connection, OptionalExtension, params};
+
+fn rule_error(e: &binddesk_domain::RuleError) -> ErrorDetail {
+    ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None, retry_after_secs: None }
+}
+
+/// Applies one decision inside the batch's transaction (under a savepoint).
+fn decide_one(
+    tx: &Connection,
+    staff: &Staff,
+    scope: &Scope,
+    item: &BatchDecisionItem,
+    now: Timestamp,
+) -> ApiResult<BatchDecisionResult> {
+    let result = |outcome, application, error| BatchDecisionResult {
+        application_id: item.application_id.clone(),
+        outcome,
+        application,
+        error,
+    };
+    // Scope first: a decision_id replayed by someone else must show them nothing.
+    let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
+        let e = ApiError::NotFound("no such application").detail();
+        return Ok(result(BatchOutcome::NotFound, None, Some(e)));
+    };
+    if !scope.contains(&school, &class) {
+        return Ok(result(BatchOutcome::Forbidden, None, Some(ApiError::Forbidden.detail())));
+    }
+    // Idempotency is per staff member: one reviewer's key never answers for another.
+    let previous: Option<(String, String)> = tx
+        .query_row(
+            "SELECT application_id, result FROM decisions WHERE staff_id = ?1 AND decision_id = ?2",
+            params![staff.id, item.decision_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((app_id, stored)) = previous {
+        if app_id == item.application_id {
+            // Already applied: the same answer again, and nothing changes.
+            return Ok(result(BatchOutcome::Applied, Some(serde_json::from_str(&stored)?), None));
+        }
+        let e = ErrorDetail {
+            code: "decision_id_reused".into(),
+            message: "this decision_id was already used for another application".into(),
+            fields: None,
+            retry_after_secs: None,
+        };
+        return Ok(result(BatchOutcome::Refused, None, Some(e)));
+    }
+    if app.version != item.expected_version {
+        let e = ErrorDetail {
+            code: "version_conflict".into(),
+            message: format!(
+                "the application is at version {} ({}), you saw version {}",
+                app.version, app.status, item.expected_version
+            ),
+            fields: None,
+            retry_after_secs: None,
+        };
+        return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
+    }
+    let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+    if let Err(e) = apply_decision(&mut app, item.action, item.reason.as_deref(), bound, &staff.name, now) {
+        return Ok(result(BatchOutcome::Refused, Some(app), Some(rule_error(&e))));
+    }
+    save_app(tx, &mut app, &owner, now)?;
+    match item.action {
+        DecisionAction::Approve => ensure_account_and_notify(tx, &app, now)?,
+        DecisionAction::Return => queue_mail(tx, &mail::returned_notice(&app), now)?,
+    }
+    tx.execute(
+        "INSERT INTO decisions (decision_id, application_id, staff_id, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![item.decision_id, app.id, staff.id, serde_json::to_string(&app)?, now.to_rfc3339()],
+    )?;
+    refresh_related(
+        tx,
+        std::slice::from_ref(&app.student.id_number),
+        &[app.parent.email.to_lowercase()],
+        now,
+    )?;
+    Ok(result(BatchOutcome::Applied, Some(app), None))
+}
+
+impl ReviewRepo for SqliteStore {
+    fn changes(&self, scope: &Scope, since: i64, limit: u32) -> ApiResult<ChangesPage> {
+        self.read(|c| {
+            let fetch = i64::from(limit) + 1;
+            let mut rows: Vec<(i64, String)> = Vec::new();
+            match &scope.class_ids {
+                None => {
+                    let mut st = c.prepare_cached(
+                        "SELECT change_seq, body FROM applications WHERE school_code = ?1 AND change_seq > ?2
+                         ORDER BY change_seq LIMIT ?3",
+                    )?;
+                    for r in st
+                        .query_map(params![scope.school_code, since, fetch], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    {
+                        rows.push(r?);
+                    }
+                }
+                Some(classes) => {
+                    // One index range per class, merged by sequence number.
+                    let mut st = c.prepare_cached(
+                        "SELECT change_seq, body FROM applications WHERE class_id = ?1 AND school_code = ?2
+                         AND change_seq > ?3 ORDER BY change_seq LIMIT ?4",
+                    )?;
+                    for class in classes {
+                        for r in st.query_map(params![class, scope.school_code, since, fetch], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })? {
+                            rows.push(r?);
+                        }
+                    }
+                    rows.sort_by_key(|(seq, _)| *seq);
+                    rows.truncate(fetch as usize);
+                }
+            }
+            let has_more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let next_cursor = rows.last().map_or(since, |(seq, _)| *seq);
+            let items = rows
+                .iter()
+                .map(|(_, body)| serde_json::from_str::<Application>(body))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ChangesPage { items, next_cursor, has_more })
+        })
+    }
+
+    fn application(&self, id: &str) -> ApiResult<Option<(Application, String, String)>> {
+        self.read(|c| Ok(load_app(c, id)?.map(|(a, s, cl, _)| (a, s, cl))))
+    }
+
+    fn signature_png(&self, sha256: &str, scope: &Scope) -> ApiResult<Option<Vec<u8>>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT DISTINCT school_code, class_id FROM applications WHERE signature_sha256 = ?1",
+            )?;
+            let places = st
+                .query_map([sha256], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if places.is_empty() {
+                return Ok(None);
+            }
+            if !places.iter().any(|(s, cl)| scope.contains(s, cl)) {
+                return Err(ApiError::Forbidden);
+            }
+            Ok(c.query_row("SELECT png FROM signatures WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn decide(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        items: &[BatchDecisionItem],
+        now: Timestamp,
+    ) -> ApiResult<Vec<BatchDecisionResult>> {
+        let mut conn = self.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            // A savepoint per item: a failure inside one leaves the others applied.
+            let sp = tx.savepoint()?;
+            let r = decide_one(&sp, staff, scope, item, now)?;
+            sp.commit()?;
+            out.push(r);
+        }
+        tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn record_reveals(
+        &self,
+        staff: &Staff,
+        scope: &Scope,
+        reveals: &[RevealRecord],
+        now: Timestamp,
+    ) -> ApiResult<u32> {
+        self.write(|tx| super::guard::record_reveals(tx, &staff.id, scope, reveals, &now.to_rfc3339()))
+    }
+
+    fn reveals(
+        &self,
+        scope: &Scope,
+        application_id: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<RevealRecord>> {
+        self.read(|c| super::guard::reveals(c, scope, application_id, limit))
+    }
+
+    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT png FROM signatures WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn school_name(&self, code: &str) -> ApiResult<Option<String>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT name FROM schools WHERE code = ?1", [code], |r| r.get(0)).optional()?)
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! Sessions of staff and parents, and the purge of what has expired.
+
+use super::*;
+use rusqlite::{OptionalExtension, params};
+
+impl SessionRepo for SqliteStore {
+    fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()> {
+        let (kind, who, email) = match subject {
+            SessionSubject::Staff(id) => ("staff", id, None),
+            SessionSubject::Parent { owner, email } => ("parent", owner, email.as_deref()),
+        };
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sessions (token_hash, kind, subject, expires_at, email) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, kind, who, expires_at, email],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> ApiResult<Option<SessionSubject>> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT kind, subject, email FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                )?
+                .query_row(params![token_hash, now], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                })
+                .optional()?;
+            Ok(row.map(|(k, s, email)| {
+                if k == "staff" {
+                    SessionSubject::Staff(s)
+                } else {
+                    SessionSubject::Parent { owner: s, email }
+                }
+            }))
+        })
+    }
+
+    fn delete_session(&self, token_hash: &str) -> ApiResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+            Ok(())
+        })
+    }
+
+    fn set_session_email(&self, token_hash: &str, email: &str) -> ApiResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sessions SET email = ?2 WHERE token_hash = ?1 AND kind = 'parent'",
+                params![token_hash, email],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn purge_expired(&self, now: i64) -> ApiResult<usize> {
+        self.write(|tx| super::guard::purge_expired(tx, now))
+    }
+}
