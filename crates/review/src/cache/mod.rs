@@ -143,13 +143,17 @@ impl Cache {
     /// Opens (creating if absent) the cache at `path` with `key`, migrating an older
     /// schema. A wrong key gives [`CacheError::WrongKey`] and leaves the file untouched.
     pub fn open(path: &Path, key: &CacheKey) -> Result<Cache, CacheError> {
-        Cache::open_at(path, key, schema::CURRENT)
+        Cache::open_migrated_to(path, key, schema::CURRENT)
     }
 
     /// Opens and migrates only up to `version`: for tests that need a cache written by
     /// an older release.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn open_at(path: &Path, key: &CacheKey, version: u32) -> Result<Cache, CacheError> {
+        Cache::open_migrated_to(path, key, version)
+    }
+
+    fn open_migrated_to(path: &Path, key: &CacheKey, version: u32) -> Result<Cache, CacheError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| CacheError::Io(e.to_string()))?;
         }

@@ -13,7 +13,7 @@ impl Engine {
 
     /// Like [`Engine::send_outbox`], but stops right after the service answered, before
     /// the answer is stored: what a crash at that moment leaves behind.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub async fn send_outbox_then_crash(&self) -> Result<SendReport, EngineError> {
         self.send_outbox_inner(true, true).await
     }
