@@ -3,8 +3,10 @@
 //! The binding service parents apply to and school staff review against: the HTTP API
 //! of `shared/API.md` on axum, over a SQLite store.
 //!
-//! - [`http`]: routes, authentication (bearer tokens for staff and parents), input
-//!   validation and the handlers. Handlers are thin: they validate, then call the store.
+//! - [`http`]: routes, authentication (bearer tokens for staff and parents) and the
+//!   handlers, which parse requests, call a use case or a store read, and shape answers.
+//! - [`app`]: the use cases (codes and parent sessions, the staff login, checking a
+//!   submission): load, apply the domain's rules, persist, notify.
 //! - [`store`]: small repository traits per aggregate (staff, sessions, review, parent,
 //!   codes, outbox, imports, registry), together [`store::Store`], each method one
 //!   transaction, and their SQLite implementation (one file per aggregate) with versioned
@@ -24,6 +26,7 @@
 //! The rules themselves (ID numbers, transitions, decisions, flags) live in
 //! `binddesk-domain`, shared with the desktop app.
 
+pub mod app;
 pub mod auth;
 pub mod connections;
 pub mod demo;

@@ -1,5 +1,5 @@
 //! The HTTP API of `shared/API.md`: routing, authentication, and the handlers, which
-//! validate input, call the store on the blocking pool, and shape answers.
+//! parse the request, call a use case (`crate::app`) or a store read, and shape answers.
 
 mod json;
 pub(crate) mod ops;
@@ -7,62 +7,17 @@ pub(crate) mod parent;
 pub(crate) mod staff;
 
 use crate::error::{ApiError, ApiResult};
-use crate::registry::Registry;
-use crate::store::{SessionSubject, StaffRecord, Store};
+use crate::store::{SessionSubject, StaffRecord};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
-use std::sync::Arc;
 
+pub use crate::app::{AppState, HttpConfig, SIGNATURE_DECODERS};
 pub use json::Json;
 
 /// The largest request body accepted (a 1 MiB signature is about 1.4 MB as base64).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-
-/// Settings the handlers need.
-#[derive(Debug, Clone)]
-pub struct HttpConfig {
-    /// Demo mode: the dev endpoints answer.
-    pub demo: bool,
-    /// How long a staff session lasts.
-    pub staff_session_minutes: i64,
-    /// How long a parent session lasts.
-    pub parent_session_minutes: i64,
-    /// Limits of verification codes (the phone's per-window count is set per request).
-    pub code_limits: crate::store::CodeLimits,
-}
-
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    /// The store.
-    pub store: Arc<dyn Store>,
-    /// The civil registry.
-    pub registry: Arc<dyn Registry>,
-    /// Settings.
-    pub config: Arc<HttpConfig>,
-    /// The form renderer, made on first use (parsing the fonts takes a moment).
-    pub forms: Arc<std::sync::OnceLock<Result<binddesk_forms::Renderer, String>>>,
-    /// Permits to decode an uploaded signature: a few at a time, on the blocking pool.
-    pub decoders: Arc<tokio::sync::Semaphore>,
-}
-
-/// Signatures decoded at the same time.
-pub const SIGNATURE_DECODERS: usize = 2;
-
-impl AppState {
-    /// Runs a store operation on the blocking pool.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn Store) -> ApiResult<T> + Send + 'static,
-    ) -> ApiResult<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(store.as_ref()))
-            .await
-            .map_err(|e| ApiError::Internal(format!("blocking task: {e}")))?
-    }
-}
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {

@@ -1,7 +1,6 @@
 //! Staff routes: login, the change feed, applications, signatures, decisions.
 
 use super::{AppState, Json, StaffAuth};
-use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,7 +12,6 @@ use binddesk_domain::api::{
     Application, BatchDecisionItem, BatchDecisionRequest, BatchDecisionResponse, ChangesPage,
     DecisionRequest, SessionRequest, SessionResponse,
 };
-use binddesk_domain::throttle::{Attempt, STAFF_LOGIN};
 use std::collections::HashMap;
 
 /// The most decisions one batch may carry.
@@ -24,58 +22,7 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<SessionRequest>,
 ) -> ApiResult<Json<SessionResponse>> {
-    let username = req.username.trim().to_string();
-    let now = chrono::Utc::now();
-    // Counted before the password is checked, for every username asked about: concurrent
-    // guesses are each counted, and an unknown name locks exactly as a real one does.
-    let key = username.to_lowercase();
-    let k = key.clone();
-    let number = match state.run(move |s| s.begin_login(&k, now.timestamp())).await? {
-        Attempt::Check { number } => number,
-        Attempt::Locked { retry_after_secs } => return Err(locked(retry_after_secs)),
-    };
-    let u = username.clone();
-    let record = state.run(move |s| s.staff_by_username(&u)).await?;
-    let hash = record.as_ref().map_or_else(|| dummy_hash().to_string(), |r| r.password_hash.clone());
-    let password = req.password;
-    // A real argon2 check even for an unknown name, so the time tells nothing either.
-    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let ok = verified && record.is_some();
-    let k = key.clone();
-    state.run(move |s| s.end_login(&k, number, ok, now.timestamp())).await?;
-    let Some(record) = record.filter(|_| ok) else {
-        tokio::time::sleep(std::time::Duration::from_millis(STAFF_LOGIN.delay_ms(number))).await;
-        if STAFF_LOGIN.lock_after_failure(number, 0).is_some() {
-            return Err(locked(STAFF_LOGIN.lock_secs as u64));
-        }
-        return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
-    };
-    let token = auth::new_token();
-    let expires_at = now + chrono::Duration::minutes(state.config.staff_session_minutes);
-    let token_hash = auth::digest(&token);
-    let subject = crate::store::SessionSubject::Staff(record.staff.id.clone());
-    state.run(move |s| s.insert_session(&token_hash, &subject, expires_at.timestamp())).await?;
-    tracing::info!(staff_id = %record.staff.id, "staff login");
-    Ok(Json(SessionResponse { token, expires_at, staff: record.staff }))
-}
-
-fn locked(secs: u64) -> ApiError {
-    ApiError::RateLimited {
-        code: "rate_limited",
-        message: format!(
-            "too many failed logins; the account is locked for {} more minutes",
-            secs.div_ceil(60)
-        ),
-        retry_after_secs: secs,
-    }
-}
-
-/// A real argon2 hash of a random string, verified against when the username is unknown.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
+    Ok(Json(crate::app::staff::login(&state, &req.username, &req.password).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/review/changes", tag = "review", security(("bearer" = [])), params(("since" = Option<i64>, Query, description = "cursor from an earlier answer; 0 for a full sync"), ("limit" = Option<u32>, Query, description = "1 to 2000, default 500")), responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)))]
