@@ -491,8 +491,8 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
         };
         let apps = match store.submit(&plan, t) {
             Ok(a) => a,
-            Err(ApiError::Unprocessable { .. }) => continue,
-            Err(e) => return Err(e),
+            Err(crate::store::StoreError::Refused { .. }) => continue,
+            Err(e) => return Err(e.into()),
         };
         made += apps.len();
         // What happened next, for the pending ones.
@@ -578,7 +578,7 @@ fn special_cases(
             expected_version: app.version,
             decision_id: uuid::Uuid::new_v4().to_string(),
         };
-        store.decide(&info2, &scope, &[item], at).map(|_| ())
+        store.decide(&info2, &scope, &[item], at).map(|_| ()).map_err(ApiError::from)
     };
     let (Some(chen), Some(wu1), Some(wu2), Some(wu3), Some(lin)) =
         (find("A123456789"), find("YA94423433"), find("A134567891"), find("A234567893"), find("A145678903"))

@@ -111,6 +111,20 @@ impl ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Storage(detail) => ApiError::Internal(detail),
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::OutOfScope => ApiError::Forbidden,
+            StoreError::Refused { code, message, fields } => {
+                ApiError::Unprocessable { code, message, fields }
+            }
+        }
+    }
+}
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
         ApiError::Internal(format!("storage: {e}"))

@@ -52,11 +52,12 @@ impl AppState {
     /// Runs a store operation on the blocking pool.
     pub async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Store) -> ApiResult<T> + Send + 'static,
+        f: impl FnOnce(&dyn Store) -> crate::store::StoreResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| ApiError::Internal(format!("blocking task: {e}")))?
+            .map_err(ApiError::from)
     }
 }

@@ -11,7 +11,7 @@ impl CodeRepo for SqliteStore {
         client: &str,
         limits: &CodeLimits,
         now: i64,
-    ) -> ApiResult<Result<(), CodeRefused>> {
+    ) -> StoreResult<Result<(), CodeRefused>> {
         self.write(|tx| super::guard::put_code(tx, address, channel, code_hash, client, limits, now))
     }
 
@@ -22,7 +22,7 @@ impl CodeRepo for SqliteStore {
         client: &str,
         limits: &CodeLimits,
         now: i64,
-    ) -> ApiResult<CodeCheck> {
+    ) -> StoreResult<CodeCheck> {
         self.write(|tx| super::guard::take_code(tx, address, code_hash, client, limits, now))
     }
 }

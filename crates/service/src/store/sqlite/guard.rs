@@ -3,13 +3,12 @@
 //! caller's write transaction, so a count is taken and checked in one step: concurrent
 //! attempts are each counted, and every instance on one database shares the counts.
 
-use super::super::{CodeCheck, CodeLimits, CodeRefused, RevealRecord, Scope};
-use crate::error::ApiResult;
+use super::super::{CodeCheck, CodeLimits, CodeRefused, RevealRecord, Scope, StoreResult};
 use binddesk_domain::throttle::{Attempt, LoginState, STAFF_LOGIN, Window, codes};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The counter of `bucket`/`key` at `now` (empty when there is none).
-fn window(tx: &Connection, bucket: &str, key: &str) -> ApiResult<Window> {
+fn window(tx: &Connection, bucket: &str, key: &str) -> StoreResult<Window> {
     Ok(tx
         .query_row(
             "SELECT start, count FROM throttle WHERE bucket = ?1 AND key = ?2",
@@ -21,7 +20,7 @@ fn window(tx: &Connection, bucket: &str, key: &str) -> ApiResult<Window> {
 }
 
 /// Counts one event in `bucket`/`key` and returns the counter after it.
-fn hit(tx: &Connection, bucket: &str, key: &str, now: i64) -> ApiResult<Window> {
+fn hit(tx: &Connection, bucket: &str, key: &str, now: i64) -> StoreResult<Window> {
     let w = window(tx, bucket, key)?.hit(now, codes::WINDOW_SECS);
     tx.execute(
         "INSERT INTO throttle (bucket, key, start, count) VALUES (?1, ?2, ?3, ?4)
@@ -31,7 +30,7 @@ fn hit(tx: &Connection, bucket: &str, key: &str, now: i64) -> ApiResult<Window> 
     Ok(w)
 }
 
-pub(super) fn begin_login(tx: &Connection, username: &str, now: i64) -> ApiResult<Attempt> {
+pub(super) fn begin_login(tx: &Connection, username: &str, now: i64) -> StoreResult<Attempt> {
     let state = tx
         .query_row("SELECT failures, locked_until FROM login_attempts WHERE username = ?1", [username], |r| {
             Ok(LoginState { failures: r.get(0)?, locked_until: r.get(1)? })
@@ -48,7 +47,7 @@ pub(super) fn begin_login(tx: &Connection, username: &str, now: i64) -> ApiResul
     Ok(attempt)
 }
 
-pub(super) fn end_login(tx: &Connection, username: &str, number: u32, ok: bool, now: i64) -> ApiResult<()> {
+pub(super) fn end_login(tx: &Connection, username: &str, number: u32, ok: bool, now: i64) -> StoreResult<()> {
     if ok {
         tx.execute("DELETE FROM login_attempts WHERE username = ?1", [username])?;
     } else if let Some(until) = STAFF_LOGIN.lock_after_failure(number, now) {
@@ -69,7 +68,7 @@ pub(super) fn put_code(
     client: &str,
     limits: &CodeLimits,
     now: i64,
-) -> ApiResult<Result<(), CodeRefused>> {
+) -> StoreResult<Result<(), CodeRefused>> {
     let client_w = hit(tx, "client_codes", client, now)?;
     if client_w.count > limits.client_codes {
         return Ok(Err(CodeRefused::ClientLimit(client_w.retry_after(now, codes::WINDOW_SECS))));
@@ -110,7 +109,7 @@ pub(super) fn take_code(
     client: &str,
     limits: &CodeLimits,
     now: i64,
-) -> ApiResult<CodeCheck> {
+) -> StoreResult<CodeCheck> {
     let secs = codes::WINDOW_SECS;
     let by_client = window(tx, "client_tries", client)?;
     if by_client.current(now, secs) >= limits.client_tries {
@@ -144,7 +143,7 @@ pub(super) fn take_code(
     }
 }
 
-pub(super) fn purge_expired(tx: &Connection, now: i64) -> ApiResult<usize> {
+pub(super) fn purge_expired(tx: &Connection, now: i64) -> StoreResult<usize> {
     let mut n = tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
     // Codes are kept for one window after they were made: the phone limit counts them.
     n += tx.execute("DELETE FROM codes WHERE created_at < ?1", [now - codes::WINDOW_SECS])?;
@@ -162,7 +161,7 @@ pub(super) fn record_reveals(
     scope: &Scope,
     reveals: &[RevealRecord],
     now: &str,
-) -> ApiResult<u32> {
+) -> StoreResult<u32> {
     let mut new = 0;
     for r in reveals {
         let place: Option<(String, String)> = tx
@@ -187,7 +186,7 @@ pub(super) fn reveals(
     scope: &Scope,
     application_id: Option<&str>,
     limit: u32,
-) -> ApiResult<Vec<RevealRecord>> {
+) -> StoreResult<Vec<RevealRecord>> {
     let mut st = conn.prepare_cached(
         "SELECT r.reveal_id, r.application_id, r.field, r.at, r.staff_id, a.school_code, a.class_id
          FROM reveals r JOIN applications a ON a.id = r.application_id

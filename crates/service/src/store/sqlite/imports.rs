@@ -4,7 +4,7 @@ use super::*;
 use rusqlite::params;
 
 impl ImportRepo for SqliteStore {
-    fn import_roster(&self, rows: &[RosterRow]) -> ApiResult<usize> {
+    fn import_roster(&self, rows: &[RosterRow]) -> StoreResult<usize> {
         self.write(|tx| {
             for r in rows {
                 tx.execute(
@@ -27,7 +27,7 @@ impl ImportRepo for SqliteStore {
         })
     }
 
-    fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> ApiResult<()> {
+    fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> StoreResult<()> {
         self.write(|tx| {
             for r in residents {
                 tx.execute("INSERT OR IGNORE INTO registry_residents (id_number) VALUES (?1)", [r])?;
@@ -42,7 +42,7 @@ impl ImportRepo for SqliteStore {
         })
     }
 
-    fn is_empty(&self) -> ApiResult<bool> {
+    fn is_empty(&self) -> StoreResult<bool> {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT NOT EXISTS(SELECT 1 FROM staff) AND NOT EXISTS(SELECT 1 FROM applications)",
@@ -52,7 +52,7 @@ impl ImportRepo for SqliteStore {
         })
     }
 
-    fn ping(&self) -> ApiResult<()> {
+    fn ping(&self) -> StoreResult<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
     }
 }

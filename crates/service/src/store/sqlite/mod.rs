@@ -6,7 +6,6 @@
 
 use super::schema::migrate;
 use super::*;
-use crate::error::ApiError;
 use crate::mail;
 use binddesk_domain::rules::{FlagFacts, compute_flags};
 use binddesk_domain::{DecisionAction, Status};
@@ -38,8 +37,8 @@ pub(super) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+pub(super) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Storage(e.to_string())
 }
 
 impl SqliteStore {
@@ -63,13 +62,13 @@ impl SqliteStore {
         Ok(SqliteStore { writer: Mutex::new(writer), readers: rs, next_reader: AtomicUsize::new(0) })
     }
 
-    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let n = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[n].lock().map_err(|_| internal("reader lock poisoned"))?;
         f(&conn)
     }
 
-    pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction) -> ApiResult<T>) -> ApiResult<T> {
+    pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -83,7 +82,7 @@ impl SqliteStore {
 pub(super) fn load_app(
     conn: &Connection,
     id: &str,
-) -> ApiResult<Option<(Application, String, String, String)>> {
+) -> StoreResult<Option<(Application, String, String, String)>> {
     let row = conn
         .query_row("SELECT body, school_code, class_id, owner FROM applications WHERE id = ?1", [id], |r| {
             Ok((
@@ -101,7 +100,7 @@ pub(super) fn load_app(
 }
 
 /// The two-account count of the domain, over the student's applications.
-pub(super) fn bound_accounts(conn: &Connection, student_id: &str, parent_id: &str) -> ApiResult<u32> {
+pub(super) fn bound_accounts(conn: &Connection, student_id: &str, parent_id: &str) -> StoreResult<u32> {
     let mut st = conn.prepare_cached("SELECT parent_id, status FROM applications WHERE student_id = ?1")?;
     let rows = st
         .query_map([student_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -112,7 +111,7 @@ pub(super) fn bound_accounts(conn: &Connection, student_id: &str, parent_id: &st
     Ok(binddesk_domain::rules::bound_accounts(apps, parent_id))
 }
 
-pub(super) fn email_used_by_another(conn: &Connection, email: &str, parent_id: &str) -> ApiResult<bool> {
+pub(super) fn email_used_by_another(conn: &Connection, email: &str, parent_id: &str) -> StoreResult<bool> {
     Ok(conn.query_row(
         &format!(
             "SELECT EXISTS(SELECT 1 FROM applications WHERE parent_email = ?1 AND parent_id <> ?2 AND status IN {live})
@@ -124,7 +123,7 @@ pub(super) fn email_used_by_another(conn: &Connection, email: &str, parent_id: &
     )?)
 }
 
-pub(super) fn facts_for(conn: &Connection, app: &Application) -> ApiResult<FlagFacts> {
+pub(super) fn facts_for(conn: &Connection, app: &Application) -> StoreResult<FlagFacts> {
     let email = app.parent.email.to_lowercase();
     let ink: f64 = conn
         .query_row("SELECT ink_ratio FROM signatures WHERE sha256 = ?1", [&app.signature.sha256], |r| {
@@ -140,7 +139,12 @@ pub(super) fn facts_for(conn: &Connection, app: &Application) -> ApiResult<FlagF
 }
 
 /// Writes an application (new or changed) with fresh flags and a new change-feed entry.
-pub(super) fn save_app(tx: &Connection, app: &mut Application, owner: &str, now: Timestamp) -> ApiResult<()> {
+pub(super) fn save_app(
+    tx: &Connection,
+    app: &mut Application,
+    owner: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
     app.flags = compute_flags(app, &facts_for(tx, app)?);
     tx.execute(
         "INSERT INTO changes (application_id, version, at) VALUES (?1, ?2, ?3)",
@@ -186,7 +190,7 @@ pub(super) fn refresh_related(
     students: &[String],
     emails: &[String],
     now: Timestamp,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let mut ids: Vec<String> = Vec::new();
     {
         let mut by_student = tx.prepare_cached(&format!(
@@ -222,7 +226,7 @@ pub(super) fn refresh_related(
     Ok(())
 }
 
-pub(super) fn queue_mail(tx: &Connection, m: &mail::Message, now: Timestamp) -> ApiResult<()> {
+pub(super) fn queue_mail(tx: &Connection, m: &mail::Message, now: Timestamp) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO mail_outbox (channel, to_address, kind, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![m.channel, m.to, m.kind, m.subject, m.body, now.to_rfc3339()],
@@ -233,7 +237,11 @@ pub(super) fn queue_mail(tx: &Connection, m: &mail::Message, now: Timestamp) -> 
 /// On approval: the parent's account (login = e-mail) exists afterwards; its first
 /// password (last six characters of the ID number) is hashed by a background task, so a
 /// batch of a thousand approvals does not wait for a thousand argon2 hashes.
-pub(super) fn ensure_account_and_notify(tx: &Connection, app: &Application, now: Timestamp) -> ApiResult<()> {
+pub(super) fn ensure_account_and_notify(
+    tx: &Connection,
+    app: &Application,
+    now: Timestamp,
+) -> StoreResult<()> {
     let email = app.parent.email.to_lowercase();
     tx.execute(
         "INSERT OR IGNORE INTO parent_accounts (email, parent_id, name, password_hash, must_change_password, created_at)

@@ -4,11 +4,11 @@ use super::*;
 use rusqlite::params;
 
 impl OutboxRepo for SqliteStore {
-    fn queue(&self, message: &mail::Message, now: Timestamp) -> ApiResult<()> {
+    fn queue(&self, message: &mail::Message, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| queue_mail(tx, message, now))
     }
 
-    fn outbox(&self, limit: u32, unsent_only: bool) -> ApiResult<Vec<OutboxMail>> {
+    fn outbox(&self, limit: u32, unsent_only: bool) -> StoreResult<Vec<OutboxMail>> {
         self.read(|c| {
             let sql = if unsent_only {
                 "SELECT id, channel, to_address, kind, subject, body, created_at, sent_at FROM mail_outbox
@@ -35,7 +35,7 @@ impl OutboxRepo for SqliteStore {
         })
     }
 
-    fn mark_mail(&self, id: i64, result: Result<(), String>, now: Timestamp) -> ApiResult<()> {
+    fn mark_mail(&self, id: i64, result: Result<(), String>, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             match result {
                 Ok(()) => tx.execute(
@@ -51,7 +51,7 @@ impl OutboxRepo for SqliteStore {
         })
     }
 
-    fn accounts_without_password(&self, limit: u32) -> ApiResult<Vec<(String, String)>> {
+    fn accounts_without_password(&self, limit: u32) -> StoreResult<Vec<(String, String)>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT email, parent_id FROM parent_accounts WHERE password_hash IS NULL LIMIT ?1",
@@ -62,7 +62,7 @@ impl OutboxRepo for SqliteStore {
         })
     }
 
-    fn set_account_password(&self, email: &str, hash: &str) -> ApiResult<()> {
+    fn set_account_password(&self, email: &str, hash: &str) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE parent_accounts SET password_hash = ?2 WHERE email = ?1 AND password_hash IS NULL",

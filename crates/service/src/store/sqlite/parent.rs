@@ -1,7 +1,6 @@
 //! The parent's side: roster look-ups, submission, correction, cancellation.
 
 use super::*;
-use crate::error::ApiError;
 use crate::error::FieldErrors;
 use binddesk_domain::HistoryAction;
 use binddesk_domain::api::{PreviousVersion, Student};
@@ -10,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// The checks of a submission that need storage: two-account limit, one live
 /// application per parent and student, e-mail uniqueness across parents.
-fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>) -> ApiResult<()> {
+fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>) -> StoreResult<()> {
     let mut fields = FieldErrors::new();
     let email = plan.parent.email.to_lowercase();
     if email_used_by_another(tx, &email, &plan.parent.id_number)? {
@@ -47,11 +46,11 @@ fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>)
     if fields.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::fields("rules_refused", "the application breaks a binding rule", fields))
+        Err(StoreError::fields("rules_refused", "the application breaks a binding rule", fields))
     }
 }
 
-fn store_signature(tx: &Connection, sig: &SignatureBlob) -> ApiResult<()> {
+fn store_signature(tx: &Connection, sig: &SignatureBlob) -> StoreResult<()> {
     tx.execute(
         "INSERT OR IGNORE INTO signatures (sha256, png, width, height, ink_ratio) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![sig.info.sha256, sig.png, sig.info.width, sig.info.height, sig.ink_ratio],
@@ -71,7 +70,7 @@ fn student_of(ps: &PlannedStudent) -> Student {
 }
 
 impl ParentRepo for SqliteStore {
-    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> ApiResult<Vec<School>> {
+    fn schools_for_student(&self, level: SchoolLevel, id_number: &str) -> StoreResult<Vec<School>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT sc.code, sc.name FROM students s JOIN schools sc ON sc.code = s.school_code
@@ -90,7 +89,7 @@ impl ParentRepo for SqliteStore {
         id_number: &str,
         school_code: &str,
         level: SchoolLevel,
-    ) -> ApiResult<Option<RosterStudent>> {
+    ) -> StoreResult<Option<RosterStudent>> {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT s.name, sc.name, c.id, c.name FROM students s JOIN schools sc ON sc.code = s.school_code
@@ -111,7 +110,7 @@ impl ParentRepo for SqliteStore {
         })
     }
 
-    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Vec<Application>> {
+    fn submit(&self, plan: &SubmitPlan, now: Timestamp) -> StoreResult<Vec<Application>> {
         self.write(|tx| {
             if !plan.legacy_import {
                 check_submission(tx, plan, None)?;
@@ -154,16 +153,16 @@ impl ParentRepo for SqliteStore {
         })
     }
 
-    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> ApiResult<Application> {
+    fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> StoreResult<Application> {
         self.write(|tx| {
             let Some((mut app, _, _, owner)) = load_app(tx, id)? else {
-                return Err(ApiError::NotFound("no such application"));
+                return Err(StoreError::NotFound("no such application"));
             };
             if owner != plan.owner && app.parent.email.to_lowercase() != plan.owner {
-                return Err(ApiError::NotFound("no such application"));
+                return Err(StoreError::NotFound("no such application"));
             }
             if app.status != Status::Returned {
-                return Err(ApiError::Unprocessable {
+                return Err(StoreError::Refused {
                     code: "not_returned",
                     message: format!(
                         "only a returned application can be corrected; this one is {}",
@@ -212,7 +211,7 @@ impl ParentRepo for SqliteStore {
         })
     }
 
-    fn parent_applications(&self, owner: &str) -> ApiResult<Vec<Application>> {
+    fn parent_applications(&self, owner: &str) -> StoreResult<Vec<Application>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT body FROM applications WHERE owner = ?1 OR parent_email = ?1 ORDER BY change_seq",
@@ -223,18 +222,18 @@ impl ParentRepo for SqliteStore {
         })
     }
 
-    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> ApiResult<u32> {
+    fn cancel(&self, owner: &str, id: Option<&str>, now: Timestamp) -> StoreResult<u32> {
         self.write(|tx| {
             let ids: Vec<String> = match id {
                 Some(id) => {
                     let Some((app, _, _, app_owner)) = load_app(tx, id)? else {
-                        return Err(ApiError::NotFound("no such application"));
+                        return Err(StoreError::NotFound("no such application"));
                     };
                     if app_owner != owner && app.parent.email.to_lowercase() != owner {
-                        return Err(ApiError::NotFound("no such application"));
+                        return Err(StoreError::NotFound("no such application"));
                     }
                     if !app.status.can_become(Status::Cancelled) {
-                        return Err(ApiError::Unprocessable {
+                        return Err(StoreError::Refused {
                             code: "not_cancellable",
                             message: format!(
                                 "only a pending or returned application can be cancelled; this one is {}",

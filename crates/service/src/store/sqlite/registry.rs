@@ -7,7 +7,7 @@ use binddesk_domain::rules::auto_approve;
 use rusqlite::{OptionalExtension, params};
 
 impl RegistryRepo for SqliteStore {
-    fn registry_retry_candidates(&self, limit: u32) -> ApiResult<Vec<(String, String, String)>> {
+    fn registry_retry_candidates(&self, limit: u32) -> StoreResult<Vec<(String, String, String)>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT id, parent_id, student_id FROM applications
@@ -19,7 +19,7 @@ impl RegistryRepo for SqliteStore {
         })
     }
 
-    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> ApiResult<()> {
+    fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             let Some((mut app, _, _, owner)) = load_app(tx, id)? else { return Ok(()) };
             if app.status != Status::Pending || app.registry_check.result != RegistryResult::Unavailable {
@@ -49,7 +49,7 @@ impl RegistryRepo for SqliteStore {
         })
     }
 
-    fn registry_facts(&self, parent_id: &str, child_id: &str) -> ApiResult<(bool, bool, bool)> {
+    fn registry_facts(&self, parent_id: &str, child_id: &str) -> StoreResult<(bool, bool, bool)> {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM registry_residents WHERE id_number = ?1),
@@ -61,13 +61,13 @@ impl RegistryRepo for SqliteStore {
         })
     }
 
-    fn setting(&self, key: &str) -> ApiResult<Option<String>> {
+    fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         self.read(|c| {
             Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
         })
     }
 
-    fn set_setting(&self, key: &str, value: &str) -> ApiResult<()> {
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

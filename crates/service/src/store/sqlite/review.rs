@@ -1,11 +1,28 @@
 //! The reviewer's side: the change feed, applications, signatures, decisions, reveals.
 
 use super::*;
-use crate::error::ApiError;
 use binddesk_domain::BatchOutcome;
 use binddesk_domain::api::ErrorDetail;
 use binddesk_domain::rules::apply_decision;
 use rusqlite::{Connection, OptionalExtension, params};
+
+fn not_found_detail() -> ErrorDetail {
+    ErrorDetail {
+        code: "not_found".into(),
+        message: "no such application".into(),
+        fields: None,
+        retry_after_secs: None,
+    }
+}
+
+fn out_of_scope_detail() -> ErrorDetail {
+    ErrorDetail {
+        code: "forbidden".into(),
+        message: "this is outside your scope".into(),
+        fields: None,
+        retry_after_secs: None,
+    }
+}
 
 fn rule_error(e: &binddesk_domain::RuleError) -> ErrorDetail {
     ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None, retry_after_secs: None }
@@ -18,7 +35,7 @@ fn decide_one(
     scope: &Scope,
     item: &BatchDecisionItem,
     now: Timestamp,
-) -> ApiResult<BatchDecisionResult> {
+) -> StoreResult<BatchDecisionResult> {
     let result = |outcome, application, error| BatchDecisionResult {
         application_id: item.application_id.clone(),
         outcome,
@@ -27,11 +44,11 @@ fn decide_one(
     };
     // Scope first: a decision_id replayed by someone else must show them nothing.
     let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
-        let e = ApiError::NotFound("no such application").detail();
+        let e = not_found_detail();
         return Ok(result(BatchOutcome::NotFound, None, Some(e)));
     };
     if !scope.contains(&school, &class) {
-        return Ok(result(BatchOutcome::Forbidden, None, Some(ApiError::Forbidden.detail())));
+        return Ok(result(BatchOutcome::Forbidden, None, Some(out_of_scope_detail())));
     }
     // Idempotency is per staff member: one reviewer's key never answers for another.
     let previous: Option<(String, String)> = tx
@@ -89,7 +106,7 @@ fn decide_one(
 }
 
 impl ReviewRepo for SqliteStore {
-    fn changes(&self, scope: &Scope, since: i64, limit: u32) -> ApiResult<ChangesPage> {
+    fn changes(&self, scope: &Scope, since: i64, limit: u32) -> StoreResult<ChangesPage> {
         self.read(|c| {
             let fetch = i64::from(limit) + 1;
             let mut rows: Vec<(i64, String)> = Vec::new();
@@ -133,11 +150,11 @@ impl ReviewRepo for SqliteStore {
         })
     }
 
-    fn application(&self, id: &str) -> ApiResult<Option<(Application, String, String)>> {
+    fn application(&self, id: &str) -> StoreResult<Option<(Application, String, String)>> {
         self.read(|c| Ok(load_app(c, id)?.map(|(a, s, cl, _)| (a, s, cl))))
     }
 
-    fn signature_png(&self, sha256: &str, scope: &Scope) -> ApiResult<Option<Vec<u8>>> {
+    fn signature_png(&self, sha256: &str, scope: &Scope) -> StoreResult<Option<Vec<u8>>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT DISTINCT school_code, class_id FROM applications WHERE signature_sha256 = ?1",
@@ -149,7 +166,7 @@ impl ReviewRepo for SqliteStore {
                 return Ok(None);
             }
             if !places.iter().any(|(s, cl)| scope.contains(s, cl)) {
-                return Err(ApiError::Forbidden);
+                return Err(StoreError::OutOfScope);
             }
             Ok(c.query_row("SELECT png FROM signatures WHERE sha256 = ?1", [sha256], |r| r.get(0))
                 .optional()?)
@@ -162,7 +179,7 @@ impl ReviewRepo for SqliteStore {
         scope: &Scope,
         items: &[BatchDecisionItem],
         now: Timestamp,
-    ) -> ApiResult<Vec<BatchDecisionResult>> {
+    ) -> StoreResult<Vec<BatchDecisionResult>> {
         let mut conn = self.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(items.len());
@@ -184,7 +201,7 @@ impl ReviewRepo for SqliteStore {
         scope: &Scope,
         reveals: &[RevealRecord],
         now: Timestamp,
-    ) -> ApiResult<u32> {
+    ) -> StoreResult<u32> {
         self.write(|tx| super::guard::record_reveals(tx, &staff.id, scope, reveals, &now.to_rfc3339()))
     }
 
@@ -193,18 +210,18 @@ impl ReviewRepo for SqliteStore {
         scope: &Scope,
         application_id: Option<&str>,
         limit: u32,
-    ) -> ApiResult<Vec<RevealRecord>> {
+    ) -> StoreResult<Vec<RevealRecord>> {
         self.read(|c| super::guard::reveals(c, scope, application_id, limit))
     }
 
-    fn signature_by_sha(&self, sha256: &str) -> ApiResult<Option<Vec<u8>>> {
+    fn signature_by_sha(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
         self.read(|c| {
             Ok(c.query_row("SELECT png FROM signatures WHERE sha256 = ?1", [sha256], |r| r.get(0))
                 .optional()?)
         })
     }
 
-    fn school_name(&self, code: &str) -> ApiResult<Option<String>> {
+    fn school_name(&self, code: &str) -> StoreResult<Option<String>> {
         self.read(|c| {
             Ok(c.query_row("SELECT name FROM schools WHERE code = ?1", [code], |r| r.get(0)).optional()?)
         })

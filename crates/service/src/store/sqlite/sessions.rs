@@ -4,7 +4,7 @@ use super::*;
 use rusqlite::{OptionalExtension, params};
 
 impl SessionRepo for SqliteStore {
-    fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> ApiResult<()> {
+    fn insert_session(&self, token_hash: &str, subject: &SessionSubject, expires_at: i64) -> StoreResult<()> {
         let (kind, who, email) = match subject {
             SessionSubject::Staff(id) => ("staff", id, None),
             SessionSubject::Parent { owner, email } => ("parent", owner, email.as_deref()),
@@ -18,7 +18,7 @@ impl SessionRepo for SqliteStore {
         })
     }
 
-    fn session(&self, token_hash: &str, now: i64) -> ApiResult<Option<SessionSubject>> {
+    fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionSubject>> {
         self.read(|c| {
             let row = c
                 .prepare_cached(
@@ -38,14 +38,14 @@ impl SessionRepo for SqliteStore {
         })
     }
 
-    fn delete_session(&self, token_hash: &str) -> ApiResult<()> {
+    fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
             Ok(())
         })
     }
 
-    fn set_session_email(&self, token_hash: &str, email: &str) -> ApiResult<()> {
+    fn set_session_email(&self, token_hash: &str, email: &str) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE sessions SET email = ?2 WHERE token_hash = ?1 AND kind = 'parent'",
@@ -55,7 +55,7 @@ impl SessionRepo for SqliteStore {
         })
     }
 
-    fn purge_expired(&self, now: i64) -> ApiResult<usize> {
+    fn purge_expired(&self, now: i64) -> StoreResult<usize> {
         self.write(|tx| super::guard::purge_expired(tx, now))
     }
 }

@@ -3,7 +3,7 @@
 use super::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> ApiResult<Option<StaffRecord>> {
+fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> StoreResult<Option<StaffRecord>> {
     let row = conn
         .query_row(
             &format!(
@@ -49,23 +49,23 @@ fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> ApiResult<O
 }
 
 impl StaffRepo for SqliteStore {
-    fn staff_by_username(&self, username: &str) -> ApiResult<Option<StaffRecord>> {
+    fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>> {
         self.read(|c| staff_record(c, "s.username", username))
     }
 
-    fn staff_by_id(&self, id: &str) -> ApiResult<Option<StaffRecord>> {
+    fn staff_by_id(&self, id: &str) -> StoreResult<Option<StaffRecord>> {
         self.read(|c| staff_record(c, "s.id", id))
     }
 
-    fn begin_login(&self, username: &str, now: i64) -> ApiResult<binddesk_domain::throttle::Attempt> {
+    fn begin_login(&self, username: &str, now: i64) -> StoreResult<binddesk_domain::throttle::Attempt> {
         self.write(|tx| super::guard::begin_login(tx, username, now))
     }
 
-    fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> ApiResult<()> {
+    fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> StoreResult<()> {
         self.write(|tx| super::guard::end_login(tx, username, number, ok, now))
     }
 
-    fn import_staff(&self, rows: &[StaffRow]) -> ApiResult<usize> {
+    fn import_staff(&self, rows: &[StaffRow]) -> StoreResult<usize> {
         self.write(|tx| {
             for r in rows {
                 let id: Option<String> =
