@@ -66,47 +66,7 @@ pub fn auto_approve(app: &mut Application, bound_accounts: u32, now: Timestamp) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Application, Parent, Relationship, SignatureInfo, Student};
-    use crate::enums::{RelationshipKind, RelationshipTitle, SchoolLevel};
-
-    fn pending() -> Application {
-        let now = chrono::Utc::now();
-        Application {
-            id: "a".into(),
-            version: 1,
-            status: Status::Pending,
-            submitted_at: now,
-            updated_at: now,
-            batch_id: "b".into(),
-            student: Student {
-                id_number: "A123456789".into(),
-                name: "陳曉明".into(),
-                school_level: SchoolLevel::SeniorHigh,
-                school_code: "383401".into(),
-                class_id: "c".into(),
-                class_name: "資訊二忠".into(),
-            },
-            parent: Parent {
-                name: "王曉明".into(),
-                id_number: "YA94109161".into(),
-                email: "p@example.com".into(),
-                phone: "0928942045".into(),
-            },
-            relationship: Relationship {
-                kind: RelationshipKind::LegalRepresentative,
-                title: RelationshipTitle::Father,
-            },
-            signature: SignatureInfo { sha256: "0".repeat(64), width: 600, height: 200 },
-            registry_check: crate::api::RegistryCheck {
-                result: crate::enums::RegistryResult::NotChecked,
-                detail: None,
-            },
-            flags: vec![],
-            return_reason: None,
-            previous: None,
-            history: vec![],
-        }
-    }
+    use crate::rules::tests::sample as pending;
 
     #[test]
     fn a_return_moves_status_version_reason_and_history() {
