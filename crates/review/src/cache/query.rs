@@ -2,7 +2,8 @@
 //! the conflicts. ID numbers and phones come out masked; [`Cache::view`] with `reveal`
 //! gives the full values and records that it did.
 
-use super::{Cache, CacheError, bound_accounts, index, mask_application, parse_ts, queued_from_row};
+use super::outbox::{bound_accounts, queued_from_row};
+use super::{Cache, CacheError, index, mask_application, parse_ts};
 use crate::views::{
     ApplicationView, Conflict, ConflictKind, ListItem, ListPage, ListQuery, QueuedDecision, RowSummary,
     StatusCount,

@@ -1,0 +1,22 @@
+//! Syncing with progress events, and stopping a sync.
+
+use super::*;
+
+/// Syncs, emitting `sync-progress` events as it goes. `manual` (the reviewer pressed
+/// the button) sends queued decisions at once, backoff or not.
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, state: State<'_, AppState>, manual: bool) -> Res<SyncReport> {
+    let e = engine(&state).await?;
+    let cancel = CancelToken::new();
+    *state.sync_cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+    let emit = |p| {
+        let _ = app.emit("sync-progress", p);
+    };
+    let report = if manual { e.sync_now(&emit, &cancel).await? } else { e.sync(&emit, &cancel).await? };
+    Ok(report)
+}
+
+#[tauri::command]
+pub fn cancel_sync(state: State<'_, AppState>) {
+    state.sync_cancel.lock().unwrap_or_else(|p| p.into_inner()).cancel();
+}
