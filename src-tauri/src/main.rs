@@ -1,6 +1,6 @@
 //! BindDesk's desktop shell: Tauri commands and events, nothing else.
 //!
-//! Every command (see `commands.rs`) delegates to a library crate (`binddesk-review`,
+//! Every command (see `commands/`, one file a feature) delegates to a library crate (`binddesk-review`,
 //! `binddesk-forms`); the logic lives there, where tests reach it without a window.
 //! This file wires the state, remembers the window's geometry, and starts the app.
 //!
