@@ -32,7 +32,7 @@ pub fn render() -> String {
         EngineStatus::decl(&cfg),
     ];
     let mut out = String::from(
-        "// Generated from crates/review by `cargo run -p binddesk-review --example gen-ts`.\n\
+        "// Generated from crates/review by `cargo run -p binddesk-review --example gen-ts-review`.\n\
          // Do not edit: change the Rust types and regenerate; CI fails when this is stale.\n\n\
          import type { Application, DecisionAction, Flag, RegistryResult, RelationshipTitle, SchoolLevel, Staff, Status } from \"./api\";\n\n",
     );
@@ -61,7 +61,7 @@ mod tests {
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             on_disk == fresh,
-            "{GENERATED_PATH} is stale: run `cargo run -p binddesk-review --example gen-ts`"
+            "{GENERATED_PATH} is stale: run `cargo run -p binddesk-review --example gen-ts-review`"
         );
     }
 }

@@ -1,4 +1,4 @@
-// Generated from crates/review by `cargo run -p binddesk-review --example gen-ts`.
+// Generated from crates/review by `cargo run -p binddesk-review --example gen-ts-review`.
 // Do not edit: change the Rust types and regenerate; CI fails when this is stale.
 
 import type { Application, DecisionAction, Flag, RegistryResult, RelationshipTitle, SchoolLevel, Staff, Status } from "./api";
