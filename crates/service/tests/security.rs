@@ -581,3 +581,26 @@ async fn logs_hold_no_query_strings() {
         assert!(!text.contains(secret), "the log holds {secret}");
     }
 }
+
+/// Untrusted bytes are bounded before they are stored: a megabyte "username" or
+/// "address" is answered like any wrong one and leaves only a short key behind.
+#[tokio::test]
+async fn huge_names_leave_short_keys() {
+    let dir = TempDir::new("test");
+    let svc = Service::start(&dir, &[]);
+    let huge = "a".repeat(1_500_000);
+    let (s, v) = svc.post(None, "/api/v1/session", json!({"username": huge, "password": "x"})).await;
+    assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+    let (s, v) = try_code(&svc, &huge, "123456").await;
+    assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "invalid_code"));
+    let conn = rusqlite::Connection::open(&svc.db).unwrap();
+    let longest: i64 = conn
+        .query_row(
+            "SELECT MAX(n) FROM (SELECT length(username) AS n FROM login_attempts
+                                 UNION ALL SELECT length(key) FROM throttle)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(longest <= 254, "a stored key of {longest} characters");
+}

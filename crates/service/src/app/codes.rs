@@ -11,6 +11,9 @@ use binddesk_domain::api::ParentSessionResponse;
 use binddesk_domain::throttle::codes;
 use binddesk_domain::{CodeChannel, contact};
 
+/// The longest address kept as a counter's key (an e-mail has at most 254 characters).
+pub const MAX_ADDRESS_CHARS: usize = 254;
+
 /// Sends a code to `address` by `channel`, unless a limit refuses (a 429 with the
 /// seconds to wait) or the address is not one (a 422 that says what to type).
 pub async fn send_code(state: &AppState, client: &str, via: CodeChannel, address: &str) -> ApiResult<()> {
@@ -104,8 +107,10 @@ pub async fn start_session(
     address: &str,
     code: &str,
 ) -> ApiResult<ParentSessionResponse> {
-    // An address that is neither is checked like any other, so the answer is the same.
-    let address = contact::canonical_login(address).unwrap_or_else(|| address.trim().to_lowercase());
+    // An address that is neither is checked like any other, so the answer is the same
+    // (bounded: it becomes a counter's key).
+    let address = contact::canonical_login(address)
+        .unwrap_or_else(|| address.trim().to_lowercase().chars().take(MAX_ADDRESS_CHARS).collect());
     check_code(state, client, &address, code).await?;
     let now = chrono::Utc::now();
     let token = auth::new_token();

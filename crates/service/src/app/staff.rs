@@ -8,6 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use binddesk_domain::api::SessionResponse;
 use binddesk_domain::throttle::{Attempt, STAFF_LOGIN};
 
+/// The longest username the lockout keys by (longer ones share the count of their start).
+pub const MAX_USERNAME_CHARS: usize = 100;
+
 /// Logs a staff member in, or says why not (401 for a wrong name or password alike, 429
 /// while locked).
 pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResult<SessionResponse> {
@@ -15,7 +18,8 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
     let now = chrono::Utc::now();
     // Counted before the password is checked, for every username asked about: concurrent
     // guesses are each counted, and an unknown name locks exactly as a real one does.
-    let key = username.to_lowercase();
+    // Bounded: a megabyte-long "username" must not become a megabyte-long stored key.
+    let key: String = username.to_lowercase().chars().take(MAX_USERNAME_CHARS).collect();
     let k = key.clone();
     let number = match state.run(move |s| s.begin_login(&k, now.timestamp())).await? {
         Attempt::Check { number } => number,
