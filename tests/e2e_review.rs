@@ -290,6 +290,11 @@ async fn a_teacher_reviews_decides_and_works_offline() {
     let a = &pending[0];
     ui.open(&a.id).await;
     assert_eq!(ui.text("[data-testid=detail-student]").await, a.student.name);
+    // The registry's reason in the reviewer's language, not the service's English.
+    let registry = ui.text("[data-testid=detail-registry]").await;
+    assert!(registry.contains("未通過"), "{registry}");
+    assert!(registry.contains("設籍") || registry.contains("親屬關係"), "the reason in Chinese: {registry}");
+    assert!(!registry.contains("registered") && !registry.contains("registry"), "{registry}");
     let sig = ui.find("[data-testid=signature-img]").await;
     let src = sig.attr("src").await.expect("src").unwrap_or_default();
     assert!(src.starts_with("data:image/png;base64,"), "{}", &src[..src.len().min(40)]);

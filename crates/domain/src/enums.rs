@@ -89,6 +89,25 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// Why the civil-registry check answered as it did: a code, so that every reviewer
+    /// reads the reason in their own language.
+    pub enum RegistryReason {
+        /// Both registered in Taipei, and the relationship confirmed.
+        Confirmed => ("confirmed", "家長與學生皆設籍臺北市，親屬關係已確認", "Both registered in Taipei; the relationship is confirmed"),
+        /// The parent is not registered in Taipei.
+        ParentNotResident => ("parent_not_resident", "家長未設籍臺北市", "The parent is not registered in Taipei"),
+        /// The student is not registered in Taipei.
+        ChildNotResident => ("child_not_resident", "學生未設籍臺北市", "The student is not registered in Taipei"),
+        /// Neither is registered in Taipei.
+        NeitherResident => ("neither_resident", "家長與學生皆未設籍臺北市", "Neither the parent nor the student is registered in Taipei"),
+        /// Both registered, but the registry shows no such relationship.
+        NoRelationship => ("no_relationship", "戶籍資料查無此親屬關係", "The household register shows no such relationship"),
+        /// The registry did not answer; it is asked again.
+        NoAnswer => ("no_answer", "民政系統暫無回應，將自動重新查驗", "The civil registry did not answer; it will be asked again"),
+    }
+}
+
+labelled_enum! {
     /// What a reviewer must see at a glance about an application.
     pub enum Flag {
         /// An ID number fails its check digit.

@@ -33,8 +33,8 @@ pub mod throttle;
 pub mod typescript;
 
 pub use enums::{
-    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryResult, RelationshipKind,
-    RelationshipTitle, Role, SchoolLevel, Status,
+    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryReason, RegistryResult,
+    RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
 };
 pub use id_number::{IdError, IdKind, IdNumber, Sex, mask_id_str, mask_phone};
 pub use labels::Labelled;

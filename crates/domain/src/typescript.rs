@@ -20,6 +20,7 @@ pub fn render() -> String {
         RelationshipTitle::decl(&cfg),
         Status::decl(&cfg),
         RegistryResult::decl(&cfg),
+        RegistryReason::decl(&cfg),
         Flag::decl(&cfg),
         Role::decl(&cfg),
         DecisionAction::decl(&cfg),
@@ -85,6 +86,7 @@ fn render_labels() -> String {
     out.push_str(&block("RelationshipTitle", RelationshipTitle::ALL, RelationshipTitle::as_str));
     out.push_str(&block("Status", Status::ALL, Status::as_str));
     out.push_str(&block("RegistryResult", RegistryResult::ALL, RegistryResult::as_str));
+    out.push_str(&block("RegistryReason", RegistryReason::ALL, RegistryReason::as_str));
     out.push_str(&block("Flag", Flag::ALL, Flag::as_str));
     out.push_str(&block("Role", Role::ALL, Role::as_str));
     out.push_str(&block("DecisionAction", DecisionAction::ALL, DecisionAction::as_str));

@@ -7,8 +7,8 @@
 //! applications stay pending with that result and are retried later.
 
 use crate::store::Store;
-use binddesk_domain::RegistryResult;
 use binddesk_domain::api::RegistryCheck;
+use binddesk_domain::{Labelled, RegistryReason, RegistryResult};
 use std::sync::Arc;
 
 /// What the registry answered about one parent–child pair.
@@ -17,7 +17,7 @@ pub enum RegistryOutcome {
     /// Both registered in Taipei and the relationship confirmed: auto-approve.
     Passed,
     /// The registry could not confirm, with the reason.
-    Failed(String),
+    Failed(RegistryReason),
     /// The registry did not answer.
     Unavailable,
 }
@@ -26,19 +26,15 @@ impl RegistryOutcome {
     /// The API's registry_check object.
     pub fn to_check(&self) -> RegistryCheck {
         match self {
-            RegistryOutcome::Passed => RegistryCheck {
-                result: RegistryResult::Passed,
-                detail: Some("parent and child registered in Taipei; relationship confirmed".into()),
-            },
-            RegistryOutcome::Failed(d) => {
-                RegistryCheck { result: RegistryResult::Failed, detail: Some(d.clone()) }
-            }
-            RegistryOutcome::Unavailable => RegistryCheck {
-                result: RegistryResult::Unavailable,
-                detail: Some("the civil registry did not answer; will retry".into()),
-            },
+            RegistryOutcome::Passed => check(RegistryResult::Passed, RegistryReason::Confirmed),
+            RegistryOutcome::Failed(why) => check(RegistryResult::Failed, *why),
+            RegistryOutcome::Unavailable => check(RegistryResult::Unavailable, RegistryReason::NoAnswer),
         }
     }
+}
+
+fn check(result: RegistryResult, reason: RegistryReason) -> RegistryCheck {
+    RegistryCheck { result, detail: Some(reason.en().to_string()), reason: Some(reason) }
 }
 
 /// A civil registry.
@@ -72,14 +68,13 @@ impl Registry for BuiltinRegistry {
         match self.store.registry_facts(parent_id, child_id) {
             Ok((true, true, true)) => RegistryOutcome::Passed,
             Ok((parent_res, child_res, _)) if !parent_res || !child_res => {
-                let who = match (parent_res, child_res) {
-                    (false, false) => "parent and child not registered in Taipei",
-                    (false, true) => "parent not registered in Taipei",
-                    _ => "child not registered in Taipei",
-                };
-                RegistryOutcome::Failed(who.into())
+                RegistryOutcome::Failed(match (parent_res, child_res) {
+                    (false, false) => RegistryReason::NeitherResident,
+                    (false, true) => RegistryReason::ParentNotResident,
+                    _ => RegistryReason::ChildNotResident,
+                })
             }
-            Ok(_) => RegistryOutcome::Failed("relationship not found in the registry".into()),
+            Ok(_) => RegistryOutcome::Failed(RegistryReason::NoRelationship),
             Err(_) => RegistryOutcome::Unavailable,
         }
     }

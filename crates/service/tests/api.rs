@@ -371,6 +371,10 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
     assert_eq!(apps[0]["student"]["name"], kids[0].1.as_str());
     assert_eq!(apps[0]["student"]["class_name"], "資訊二忠");
     assert_eq!(apps[0]["registry_check"]["result"], "failed");
+    assert_eq!(
+        apps[0]["registry_check"]["reason"], "neither_resident",
+        "a code the app shows in the reviewer's language"
+    );
 
     // The teacher sees it verbatim, and returns it with a reason.
     let teacher = svc.login("t.info2").await;
@@ -669,6 +673,7 @@ async fn registry_passes_fails_and_retries() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["applications"][0]["status"], "auto_approved");
     assert_eq!(v["applications"][0]["registry_check"]["result"], "passed");
+    assert_eq!(v["applications"][0]["registry_check"]["reason"], "confirmed");
 
     // The registry goes away: the application waits, pending, and is retried.
     let (s, _) = svc.post(None, "/api/v1/dev/registry", json!({"available": false})).await;
@@ -683,6 +688,7 @@ async fn registry_passes_fails_and_retries() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["applications"][0]["status"], "pending");
     assert_eq!(v["applications"][0]["registry_check"]["result"], "unavailable");
+    assert_eq!(v["applications"][0]["registry_check"]["reason"], "no_answer");
     let aid = v["applications"][0]["id"].as_str().unwrap().to_string();
     let (s, _) = svc.post(None, "/api/v1/dev/registry", json!({"available": true})).await;
     assert_eq!(s, StatusCode::NO_CONTENT);

@@ -13,6 +13,8 @@ export type Status = "pending" | "auto_approved" | "approved" | "returned" | "ca
 
 export type RegistryResult = "passed" | "failed" | "unavailable" | "not_checked";
 
+export type RegistryReason = "confirmed" | "parent_not_resident" | "child_not_resident" | "neither_resident" | "no_relationship" | "no_answer";
+
 export type Flag = "id_invalid" | "account_limit" | "email_in_use" | "signature_blank" | "resubmitted" | "rare_character";
 
 export type Role = "teacher" | "admin";
@@ -127,9 +129,14 @@ export type RegistryCheck = {
  */
 result: RegistryResult, 
 /**
- * A short explanation, e.g. "parent not registered in Taipei".
+ * A short explanation in English, e.g. "parent not registered in Taipei" (kept for
+ * older clients; show [`RegistryCheck::reason`]'s label instead).
  */
-detail: string | null, };
+detail: string | null, 
+/**
+ * Why, as a code with zh-TW and English labels (absent in records older than it).
+ */
+reason?: RegistryReason, };
 
 export type HistoryEntry = { 
 /**
@@ -430,6 +437,14 @@ export const LABELS = {
     failed: { "zh-TW": "查驗未通過", en: "Not confirmed" },
     unavailable: { "zh-TW": "民政系統暫無回應", en: "Registry unavailable" },
     not_checked: { "zh-TW": "尚未查驗", en: "Not checked" },
+  },
+  RegistryReason: {
+    confirmed: { "zh-TW": "家長與學生皆設籍臺北市，親屬關係已確認", en: "Both registered in Taipei; the relationship is confirmed" },
+    parent_not_resident: { "zh-TW": "家長未設籍臺北市", en: "The parent is not registered in Taipei" },
+    child_not_resident: { "zh-TW": "學生未設籍臺北市", en: "The student is not registered in Taipei" },
+    neither_resident: { "zh-TW": "家長與學生皆未設籍臺北市", en: "Neither the parent nor the student is registered in Taipei" },
+    no_relationship: { "zh-TW": "戶籍資料查無此親屬關係", en: "The household register shows no such relationship" },
+    no_answer: { "zh-TW": "民政系統暫無回應，將自動重新查驗", en: "The civil registry did not answer; it will be asked again" },
   },
   Flag: {
     id_invalid: { "zh-TW": "身分證字號檢核碼錯誤", en: "ID number fails its check digit" },

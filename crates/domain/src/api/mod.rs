@@ -5,8 +5,8 @@
 //! TypeScript types are generated from these definitions (see `typescript`).
 
 use crate::enums::{
-    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryResult, RelationshipKind,
-    RelationshipTitle, Role, SchoolLevel, Status,
+    BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryReason, RegistryResult,
+    RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -108,8 +108,13 @@ pub struct SignatureInfo {
 pub struct RegistryCheck {
     /// passed, failed, unavailable or not_checked.
     pub result: RegistryResult,
-    /// A short explanation, e.g. "parent not registered in Taipei".
+    /// A short explanation in English, e.g. "parent not registered in Taipei" (kept for
+    /// older clients; show [`RegistryCheck::reason`]'s label instead).
     pub detail: Option<String>,
+    /// Why, as a code with zh-TW and English labels (absent in records older than it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<RegistryReason>,
 }
 
 /// One event in an application's life.

@@ -298,7 +298,7 @@ mod tests {
                 title: RelationshipTitle::Father,
             },
             signature: SignatureInfo { sha256: "aa".into(), width: 600, height: 200 },
-            registry_check: RegistryCheck { result: RegistryResult::Failed, detail: None },
+            registry_check: RegistryCheck { result: RegistryResult::Failed, detail: None, reason: None },
             flags: vec![],
             return_reason: None,
             previous: None,

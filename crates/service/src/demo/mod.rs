@@ -315,9 +315,9 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
             0..=19 => RegistryOutcome::Passed,
             20..=24 => RegistryOutcome::Unavailable,
             _ => RegistryOutcome::Failed(if rng.below(2) == 0 {
-                "parent not registered in Taipei".into()
+                binddesk_domain::RegistryReason::ParentNotResident
             } else {
-                "relationship not found in the registry".into()
+                binddesk_domain::RegistryReason::NoRelationship
             }),
         };
         if registry == RegistryOutcome::Passed {

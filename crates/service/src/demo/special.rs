@@ -17,7 +17,7 @@ pub(super) fn special_cases(
         Relationship { kind: RelationshipKind::LegalRepresentative, title: RelationshipTitle::Mother };
     let grandmother =
         Relationship { kind: RelationshipKind::Guardian, title: RelationshipTitle::Grandmother };
-    let failed = RegistryOutcome::Failed("parent not registered in Taipei".into());
+    let failed = RegistryOutcome::Failed(binddesk_domain::RegistryReason::ParentNotResident);
     let plan = |owner: &str,
                 parent: Parent,
                 students: Vec<(RosterRow, Relationship)>,
