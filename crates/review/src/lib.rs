@@ -19,6 +19,8 @@
 //!   sync (send, pull, fetch signatures), decide/undo, conflicts, purge, print.
 //! - [`print_target`]: where a printed PDF may be written (a path picked in the save
 //!   dialog, or the default folder), never any path the page hands over.
+//! - [`error_code`]: every error the app can show, with its zh-TW and English words
+//!   (generated into the UI).
 //! - [`views`]: the plain data handed to the UI; [`typescript`] generates its twins.
 //!
 //! ## Exactly once
@@ -32,6 +34,7 @@
 pub mod cache;
 pub mod client;
 pub mod engine;
+pub mod error_code;
 pub mod keywrap;
 pub mod print_target;
 pub mod secrets;

@@ -41,8 +41,13 @@ pub fn render() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
-    out.truncate(out.trim_end().len());
-    out.push('\n');
+    out.push_str("/** Every error the app can show, in both languages (`{n}`: minutes). */\nexport const ERROR_MESSAGES = {\n");
+    for c in crate::error_code::ErrorCode::ALL {
+        let zh = serde_json::to_string(c.zh_tw()).unwrap_or_default();
+        let en = serde_json::to_string(c.en()).unwrap_or_default();
+        out.push_str(&format!("  {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", c.as_str()));
+    }
+    out.push_str("} as const;\n");
     out
 }
 

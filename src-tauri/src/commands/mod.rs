@@ -8,6 +8,7 @@ use base64::Engine as _;
 use binddesk_domain::DecisionAction;
 use binddesk_review::cache::{CacheError, QueueError};
 use binddesk_review::client::ClientError;
+use binddesk_review::error_code::ErrorCode;
 use binddesk_review::views::*;
 use binddesk_review::{CancelToken, Engine, EngineConfig, EngineError};
 use serde::Serialize;
@@ -44,8 +45,8 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(code: &str, message: impl ToString) -> CommandError {
-        CommandError { code: code.into(), message: message.to_string(), minutes: None }
+    fn new(code: ErrorCode, message: impl ToString) -> CommandError {
+        CommandError { code: code.as_str().into(), message: message.to_string(), minutes: None }
     }
 }
 
@@ -53,44 +54,44 @@ impl From<EngineError> for CommandError {
     fn from(e: EngineError) -> CommandError {
         let code = match &e {
             EngineError::Client(c) => match c {
-                ClientError::WrongPassword => "wrong_password",
+                ClientError::WrongPassword => ErrorCode::WrongPassword,
                 ClientError::Locked { minutes } => {
                     return CommandError {
-                        code: "locked".into(),
+                        code: ErrorCode::Locked.as_str().into(),
                         message: e.to_string(),
                         minutes: Some(*minutes),
                     };
                 }
-                ClientError::SessionExpired => "session_expired",
-                ClientError::Unreachable(_) => "unreachable",
-                ClientError::NotOurApi(_) => "not_our_api",
-                ClientError::BadAddress(_) => "bad_address",
-                ClientError::Cleartext => "cleartext",
-                ClientError::RateLimited { .. } => "rate_limited",
-                ClientError::Forbidden => "forbidden",
-                ClientError::NotFound => "not_found",
-                _ => "service_error",
+                ClientError::SessionExpired => ErrorCode::SessionExpired,
+                ClientError::Unreachable(_) => ErrorCode::Unreachable,
+                ClientError::NotOurApi(_) => ErrorCode::NotOurApi,
+                ClientError::BadAddress(_) => ErrorCode::BadAddress,
+                ClientError::Cleartext => ErrorCode::Cleartext,
+                ClientError::RateLimited { .. } => ErrorCode::RateLimited,
+                ClientError::Forbidden => ErrorCode::Forbidden,
+                ClientError::NotFound => ErrorCode::NotFound,
+                _ => ErrorCode::ServiceError,
             },
-            EngineError::Queue(q) => q.code(),
-            EngineError::Cache(CacheError::WrongKey) => "cache_key",
-            EngineError::Cache(CacheError::NotCached(_)) => "not_found",
-            EngineError::Cache(_) => "cache_failed",
-            EngineError::Secret(_) => "no_credential_store",
+            EngineError::Queue(q) => ErrorCode::from_wire(q.code()).unwrap_or(ErrorCode::ServiceError),
+            EngineError::Cache(CacheError::WrongKey) => ErrorCode::CacheKey,
+            EngineError::Cache(CacheError::NotCached(_)) => ErrorCode::NotFound,
+            EngineError::Cache(_) => ErrorCode::CacheFailed,
+            EngineError::Secret(_) => ErrorCode::NoCredentialStore,
             EngineError::Key(binddesk_review::keywrap::WrapError::WrongPassword { .. }) => {
-                "offline_wrong_password"
+                ErrorCode::OfflineWrongPassword
             }
             EngineError::Key(binddesk_review::keywrap::WrapError::TooManyTries { minutes }) => {
                 return CommandError {
-                    code: "offline_locked".into(),
+                    code: ErrorCode::OfflineLocked.as_str().into(),
                     message: e.to_string(),
                     minutes: Some(*minutes),
                 };
             }
-            EngineError::Key(_) => "cache_key",
-            EngineError::NoOfflineCache => "no_offline_cache",
-            EngineError::UnsentDecisions(_) => "unsent_decisions",
-            EngineError::LoggedOut => "not_logged_in",
-            EngineError::Cancelled => "cancelled",
+            EngineError::Key(_) => ErrorCode::CacheKey,
+            EngineError::NoOfflineCache => ErrorCode::NoOfflineCache,
+            EngineError::UnsentDecisions(_) => ErrorCode::UnsentDecisions,
+            EngineError::LoggedOut => ErrorCode::NotLoggedIn,
+            EngineError::Cancelled => ErrorCode::Cancelled,
         };
         CommandError::new(code, e)
     }
@@ -105,11 +106,16 @@ impl From<QueueError> for CommandError {
 type Res<T> = Result<T, CommandError>;
 
 async fn engine(state: &AppState) -> Res<Arc<Engine>> {
-    state.engine.read().await.clone().ok_or_else(|| CommandError::new("not_logged_in", "not logged in"))
+    state
+        .engine
+        .read()
+        .await
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorCode::NotLoggedIn, "not logged in"))
 }
 
 fn config(state: &AppState) -> Res<&EngineConfig> {
-    state.config.as_ref().map_err(|e| CommandError::new("no_credential_store", e))
+    state.config.as_ref().map_err(|e| CommandError::new(ErrorCode::NoCredentialStore, e))
 }
 
 fn remember(state: &AppState, f: impl FnOnce(&mut Settings)) {

@@ -87,17 +87,19 @@ pub async fn print_forms(
 ) -> Res<PrintResult> {
     let e = engine(&state).await?;
     let (path, may_create_dir) = state.print_targets.check(&path).map_err(|e| match e {
-        binddesk_review::print_target::TargetError::NotChosen => CommandError::new("path_not_chosen", e),
-        binddesk_review::print_target::TargetError::NotPdf => CommandError::new("bad_path", e),
+        binddesk_review::print_target::TargetError::NotChosen => {
+            CommandError::new(ErrorCode::PathNotChosen, e)
+        }
+        binddesk_review::print_target::TargetError::NotPdf => CommandError::new(ErrorCode::BadPath, e),
     })?;
     if ids.is_empty() {
-        return Err(CommandError::new("nothing_to_print", "nothing selected"));
+        return Err(CommandError::new(ErrorCode::NothingToPrint, "nothing selected"));
     }
     let renderer = state
         .renderer
         .get_or_init(|| binddesk_forms::Renderer::discover().map(Arc::new).map_err(|e| e.to_string()))
         .clone()
-        .map_err(|m| CommandError::new("no_font", m))?;
+        .map_err(|m| CommandError::new(ErrorCode::NoFont, m))?;
     let cancel = state.print_cancel.clone();
     cancel.store(false, Ordering::SeqCst);
     let out_path = path.clone();
@@ -109,14 +111,14 @@ pub async fn print_forms(
             })
             .map_err(|err| match err {
                 binddesk_review::engine::PrintError::Form(binddesk_forms::FormError::Cancelled) => {
-                    CommandError::new("cancelled", "printing was cancelled")
+                    CommandError::new(ErrorCode::Cancelled, "printing was cancelled")
                 }
-                other => CommandError::new("print_failed", other),
+                other => CommandError::new(ErrorCode::PrintFailed, other),
             })?;
         if let Some(dir) = out_path.parent().filter(|_| may_create_dir) {
-            std::fs::create_dir_all(dir).map_err(|e| CommandError::new("write_failed", e))?;
+            std::fs::create_dir_all(dir).map_err(|e| CommandError::new(ErrorCode::WriteFailed, e))?;
         }
-        std::fs::write(&out_path, &rendered.pdf).map_err(|e| CommandError::new("write_failed", e))?;
+        std::fs::write(&out_path, &rendered.pdf).map_err(|e| CommandError::new(ErrorCode::WriteFailed, e))?;
         Ok(PrintResult {
             path: out_path.to_string_lossy().into_owned(),
             pages: rendered.pages,
@@ -129,7 +131,7 @@ pub async fn print_forms(
         })
     })
     .await
-    .map_err(|e| CommandError::new("print_failed", e))??;
+    .map_err(|e| CommandError::new(ErrorCode::PrintFailed, e))??;
     state.printed.lock().unwrap_or_else(|p| p.into_inner()).insert(path);
     Ok(result)
 }
@@ -144,7 +146,7 @@ fn printed(state: &AppState, path: &str) -> Res<PathBuf> {
     if state.printed.lock().unwrap_or_else(|p| p.into_inner()).contains(&p) {
         Ok(p)
     } else {
-        Err(CommandError::new("bad_path", "only a PDF printed in this session can be opened"))
+        Err(CommandError::new(ErrorCode::BadPath, "only a PDF printed in this session can be opened"))
     }
 }
 
@@ -161,7 +163,7 @@ pub fn open_path(state: State<'_, AppState>, path: String) -> Res<()> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    cmd.arg(&p).spawn().map(|_| ()).map_err(|e| CommandError::new("open_failed", e))
+    cmd.arg(&p).spawn().map(|_| ()).map_err(|e| CommandError::new(ErrorCode::OpenFailed, e))
 }
 
 /// Sends a PDF this session printed to the default printer (CUPS `lp`).
@@ -171,10 +173,10 @@ pub fn send_to_printer(state: State<'_, AppState>, path: String) -> Res<String> 
     let out = std::process::Command::new("lp")
         .arg(&p)
         .output()
-        .map_err(|e| CommandError::new("printer_failed", format!("no printing system (lp): {e}")))?;
+        .map_err(|e| CommandError::new(ErrorCode::PrinterFailed, format!("no printing system (lp): {e}")))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
-        Err(CommandError::new("printer_failed", String::from_utf8_lossy(&out.stderr).trim()))
+        Err(CommandError::new(ErrorCode::PrinterFailed, String::from_utf8_lossy(&out.stderr).trim()))
     }
 }

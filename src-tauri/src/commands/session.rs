@@ -46,7 +46,7 @@ pub async fn open_offline(
     // argon2 takes a moment: off the async workers.
     let e = tauri::async_runtime::spawn_blocking(move || Engine::open_offline(&cfg2, &url, &user, &password))
         .await
-        .map_err(|e| CommandError::new("cache_failed", e))??;
+        .map_err(|e| CommandError::new(ErrorCode::CacheFailed, e))??;
     let status = e.status()?;
     *state.engine.write().await = Some(Arc::new(e));
     Ok(status)

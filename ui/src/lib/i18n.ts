@@ -148,42 +148,7 @@ export const messages = {
   keySync: { "zh-TW": "同步", en: "Sync" },
   keyHelp: { "zh-TW": "顯示快速鍵", en: "Show shortcuts" },
   keyUndo: { "zh-TW": "復原未送出的決定", en: "Undo an unsent decision" },
-  // errors
-  errWrongPassword: { "zh-TW": "帳號或密碼錯誤。", en: "Wrong username or password." },
-  errLocked: { "zh-TW": "登入失敗次數過多，帳號鎖定中，請於 {n} 分鐘後再試。", en: "Too many failed logins: the account is locked for {n} more minutes." },
-  errUnreachable: { "zh-TW": "無法連線到綁定服務，請確認網路或服務網址。", en: "The binding service cannot be reached: check the network or the address." },
-  errSessionExpired: { "zh-TW": "登入已逾時，請重新登入後再送出。", en: "The session has ended: log in again to send." },
-  errNotOurApi: { "zh-TW": "這個網址回應的不是綁定服務。", en: "That address does not answer like the binding service." },
-  errBadAddress: { "zh-TW": "服務網址格式不正確（需以 http:// 或 https:// 開頭）。", en: "Not a usable address (it must start with http:// or https://)." },
-  errNoOffline: { "zh-TW": "這台電腦沒有此帳號的離線資料，請先連線登入一次。", en: "No offline copy for this account on this computer: log in online once first." },
-  errUnsent: { "zh-TW": "還有決定尚未送出，清除會遺失這些決定。", en: "Some decisions have not been sent; wiping would lose them." },
-  errCacheKey: { "zh-TW": "本機資料無法以其金鑰開啟（金鑰錯誤或檔案損壞）。", en: "The local copy cannot be opened with its key (wrong key or damaged file)." },
-  errCleartext: {
-    "zh-TW": "只有本機可用 http://；其他電腦請用 https://，以免密碼與學生資料在網路上以明文傳送。",
-    en: "Plain http:// works only for this computer; use https:// so passwords and children's data are encrypted on the network.",
-  },
-  errOfflineWrongPassword: {
-    "zh-TW": "密碼無法開啟這台電腦上的離線資料，請輸入您的登入密碼。",
-    en: "That password does not open the offline copy on this computer: enter your login password.",
-  },
-  errOfflineLocked: {
-    "zh-TW": "密碼錯誤次數過多，請於 {n} 分鐘後再試，或連線後登入。",
-    en: "Too many wrong passwords: try again in {n} minutes, or log in while online.",
-  },
-  errPathNotChosen: {
-    "zh-TW": "請按「選擇儲存位置…」挑選存檔位置；只有預設資料夾可以直接輸入。",
-    en: "Use “Choose where…” to pick where to save; only the default folder can be typed.",
-  },
-  errBadPath: {
-    "zh-TW": "檔名需為完整路徑並以 .pdf 結尾。",
-    en: "The file name must be a full path ending in .pdf.",
-  },
-  errReasonNotText: {
-    "zh-TW": "退回原因含有無法顯示的字元（控制字元或改變文字方向的字元），請重新輸入。",
-    en: "The reason holds characters that are not text (control or direction-changing characters): type it again.",
-  },
-  errReasonRequired: { "zh-TW": "退回需要填寫原因。", en: "A return needs a reason." },
-  errNoCredentialStore: { "zh-TW": "找不到系統的憑證儲存區。", en: "No credential store is available on this computer." },
+  // errors: the words of each code are generated from Rust (ERROR_MESSAGES)
   errGeneric: { "zh-TW": "發生錯誤", en: "Something went wrong" },
 } as const satisfies Record<string, Record<Lang, string>>;
 

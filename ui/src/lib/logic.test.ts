@@ -3,6 +3,7 @@ import { Selection } from "./selection";
 import { scrollToRow, visibleWindow } from "./virtual";
 import { ago, dateTime, shortDate } from "./format";
 import { errorText } from "./errors";
+import { ERROR_MESSAGES } from "../generated/review";
 import { RETURN_REASONS, messages } from "./i18n";
 
 describe("selection", () => {
@@ -73,6 +74,18 @@ describe("errors in plain words", () => {
     expect(errorText("en", { code: "wrong_password", message: "x", minutes: null })).toBe("Wrong username or password.");
     expect(errorText("en", { code: "unreachable", message: "x", minutes: null })).toContain("cannot be reached");
     expect(errorText("en", { code: "weird", message: "the engine's words", minutes: null })).toContain("the engine's words");
+  });
+  it("words every code the app can show, never the generic fallback", () => {
+    const codes = Object.keys(ERROR_MESSAGES);
+    expect(codes.length).toBeGreaterThan(30);
+    for (const code of codes) {
+      const zh = errorText("zh-TW", { code, message: "ENGLISH FROM THE ENGINE", minutes: 3 });
+      const en = errorText("en", { code, message: "ENGLISH FROM THE ENGINE", minutes: 3 });
+      expect(zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh).not.toContain("ENGLISH FROM THE ENGINE");
+      expect(en).not.toContain("ENGLISH FROM THE ENGINE");
+      expect(zh).not.toContain("{n}");
+    }
   });
   it("has every return reason in both languages", () => {
     for (const r of RETURN_REASONS) {
