@@ -21,10 +21,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use tauri::Manager;
 
+/// The caches and settings: the local (not roaming) app-data folder, so an encrypted
+/// cache never follows a Windows roaming profile to other PCs (on Linux and macOS the
+/// local and the roaming folder are the same).
 fn data_dir(app: &tauri::App) -> PathBuf {
     match std::env::var_os("BINDDESK_DATA_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => app.path().app_data_dir().unwrap_or_else(|_| std::env::temp_dir().join("binddesk")),
+        _ => app.path().app_local_data_dir().unwrap_or_else(|_| std::env::temp_dir().join("binddesk")),
     }
 }
 
