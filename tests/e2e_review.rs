@@ -571,6 +571,25 @@ async fn the_keyboard_drives_the_review_and_language_and_window_are_remembered()
         ui.until_text("[data-testid=tab-pending]", |t| t.starts_with("Pending")).await;
         ui.until_text("[data-testid=total]", |t| t == "1 application").await;
         ui.until_text("[data-testid=queued-count]", |t| t.ends_with(": 0") && !t.contains('：')).await;
+        // The page says its language, the controls have names, and use the body's face.
+        let probe =
+            ui.c.execute(
+                r#"const body = getComputedStyle(document.body).fontFamily;
+                   const same = [...document.querySelectorAll("button, select, input")]
+                     .every(e => getComputedStyle(e).fontFamily === body);
+                   return [document.documentElement.lang,
+                           document.querySelector("[data-testid=search]").getAttribute("aria-label"),
+                           document.querySelector("[data-testid=flag-filter]").getAttribute("aria-label"),
+                           same];"#,
+                vec![],
+            )
+            .await
+            .expect("probe the page");
+        assert_eq!(
+            probe,
+            serde_json::json!(["en", "Search name or masked ID (/)", "Filter by flag", true]),
+            "{probe}"
+        );
         ui.shot("english").await;
 
         // The window is moved and resized, and left still long enough to be remembered.

@@ -30,6 +30,7 @@ export const messages = {
   allStatuses: { "zh-TW": "全部狀態", en: "All statuses" },
   search: { "zh-TW": "搜尋姓名或遮罩身分證號（/）", en: "Search name or masked ID (/)" },
   anyFlag: { "zh-TW": "全部提醒", en: "Any flag" },
+  flagFilter: { "zh-TW": "依提醒篩選", en: "Filter by flag" },
   onlyQueued: { "zh-TW": "只看待送出", en: "Waiting to send only" },
   noResults: { "zh-TW": "沒有符合條件的申請", en: "No applications match" },
   results: { "zh-TW": "筆", en: "applications" },
