@@ -115,7 +115,12 @@ impl FromRequestParts<AppState> for ParentAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (subject, token_hash) = subject(parts, state).await?;
         match subject {
-            SessionSubject::Parent { owner, email } => Ok(ParentAuth { address: owner, email, token_hash }),
+            SessionSubject::Parent { owner, email } => {
+                // A session from before sessions recorded the proved e-mail: its owner, if
+                // an e-mail, was proved by the code it logged in with.
+                let email = email.or_else(|| owner.contains('@').then(|| owner.clone()));
+                Ok(ParentAuth { address: owner, email, token_hash })
+            }
             SessionSubject::Staff(_) => Err(ApiError::unauthorized(
                 "wrong_token",
                 "this is a staff session; parent routes need a verified contact",
