@@ -80,34 +80,32 @@ pub struct Display {
 }
 
 impl Display {
-    /// Starts Xvfb on the first free display from :90 up, and waits until it answers.
+    /// Starts Xvfb on a display number it picks itself (`-displayfd`: it writes the number
+    /// once it accepts connections). Choosing the number here raced when tests started
+    /// servers at the same time: two could take one number, and the loser's app found no
+    /// display once the winner's test ended ("Failed to initialize GTK").
     pub fn start() -> Display {
-        for n in 90..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            {
-                continue;
-            }
-            let name = format!(":{n}");
-            let mut guard = ProcessGuard::spawn(
-                "Xvfb",
-                Command::new("Xvfb")
-                    .args([name.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null()),
-            );
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if guard.exited().is_some() {
-                    break; // lost a race for this display number; try the next
-                }
-                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                    return Display { name, _xvfb: guard };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        panic!("could not start Xvfb (is the xvfb package installed? run scripts/setup.sh)");
+        let mut guard = ProcessGuard::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let stdout = guard.child.stdout.take().expect("Xvfb's stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("Xvfb reports its display (is the xvfb package installed? run scripts/setup.sh)");
+        let n: u32 =
+            line.trim().parse().unwrap_or_else(|_| panic!("Xvfb wrote {line:?}, not a display number"));
+        Display { name: format!(":{n}"), _xvfb: guard }
     }
 
     /// A full-screen screenshot (PNG bytes) taken with ImageMagick's `import`.
