@@ -77,6 +77,10 @@ enum Command {
         /// Seconds between purges of expired sessions, codes and counters.
         #[arg(long, env = "BINDDESK_PURGE_EVERY_SECS", default_value_t = 300)]
         purge_every_secs: u64,
+        /// Stop gracefully when standard input is closed (a stop that works on Windows,
+        /// where there is no SIGTERM: the parent process closes the pipe).
+        #[arg(long, env = "BINDDESK_STOP_ON_STDIN_CLOSE")]
+        stop_on_stdin_close: bool,
     },
     /// Import a student roster CSV with the header
     /// school_code,school_name,class_id,class_name,school_level,student_id,student_name
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
             max_connections,
             max_connections_per_client,
             purge_every_secs,
+            stop_on_stdin_close,
         } => {
             if db.is_none() && !demo {
                 Err("give --db (or BINDDESK_DB), or use --demo for a temporary demo store".to_string())
@@ -165,6 +170,7 @@ fn main() -> ExitCode {
                     max_connections,
                     max_connections_per_client,
                     purge_every_secs: purge_every_secs.max(1),
+                    stop_on_stdin_close,
                 };
                 match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                     Ok(rt) => rt.block_on(serve(opts)).map_err(|e| e.to_string()),

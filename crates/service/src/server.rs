@@ -44,6 +44,8 @@ pub struct ServeOptions {
     pub max_connections_per_client: usize,
     /// Seconds between purges of expired sessions, codes and counters.
     pub purge_every_secs: u64,
+    /// Stop (gracefully) when standard input reaches its end.
+    pub stop_on_stdin_close: bool,
 }
 
 /// What can stop the service from starting.
@@ -145,7 +147,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         max_per_client: opts.max_connections_per_client.max(1),
     };
     tracing::info!(max_connections = limits.max_connections, "accepting connections");
-    crate::connections::serve(listener, app, limits, shutdown_signal()).await;
+    crate::connections::serve(listener, app, limits, shutdown_signal(opts.stop_on_stdin_close)).await;
     tracing::info!("shutting down: in-flight requests finished");
     let _ = stop_tx.send(true);
     for t in tasks {
@@ -158,7 +160,9 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C, SIGTERM, or (when asked) the end of standard input: a stop a parent process
+/// can give on every platform, Windows included, by closing the pipe.
+async fn shutdown_signal(stop_on_stdin_close: bool) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -173,7 +177,21 @@ async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let stdin_closed = async {
+        if !stop_on_stdin_close {
+            return std::future::pending::<()>().await;
+        }
+        // A plain thread reads (and ignores) standard input; its end is the stop.
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 256];
+            while matches!(std::io::stdin().read(&mut buf), Ok(n) if n > 0) {}
+            let _ = tx.send(());
+        });
+        let _ = rx.await;
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {}, _ = stdin_closed => {} }
 }
 
 async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {

@@ -233,3 +233,41 @@ async fn notices_are_delivered_over_smtp_when_configured() {
     }
     panic!("the outbox never marked the message sent");
 }
+
+/// Closing standard input stops the service gracefully (the stop a Windows parent
+/// process can give, where there is no SIGTERM).
+#[test]
+fn closing_stdin_stops_the_service() {
+    let dir = TempDir::new("test");
+    let mut child = bin()
+        .args([
+            "serve",
+            "--demo",
+            "--demo-applications",
+            "10",
+            "--listen",
+            "127.0.0.1:0",
+            "--stop-on-stdin-close",
+            "--db",
+        ])
+        .arg(dir.0.join("s.sqlite"))
+        .env("BINDDESK_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("start-up line");
+    assert!(line.contains("listen"), "{line}");
+    drop(child.stdin.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("status") {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running after stdin closed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
