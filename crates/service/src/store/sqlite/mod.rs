@@ -254,7 +254,6 @@ pub(super) fn ensure_account_and_notify(
 use binddesk_domain::rules::decision::record as history;
 
 mod codes;
-mod guard;
 mod imports;
 mod outbox;
 mod parent;

@@ -202,7 +202,26 @@ impl ReviewRepo for SqliteStore {
         reveals: &[RevealRecord],
         now: Timestamp,
     ) -> StoreResult<u32> {
-        self.write(|tx| super::guard::record_reveals(tx, &staff.id, scope, reveals, &now.to_rfc3339()))
+        self.write(|tx| {
+            let (staff_id, now) = (&staff.id, now.to_rfc3339());
+            let mut new = 0;
+            for r in reveals {
+                let place: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT school_code, class_id FROM applications WHERE id = ?1",
+                        [&r.application_id],
+                        |x| Ok((x.get(0)?, x.get(1)?)),
+                    )
+                    .optional()?;
+                let Some((school, _)) = place.filter(|(s, c)| scope.contains(s, c)) else { continue };
+                new += tx.execute(
+                    "INSERT OR IGNORE INTO reveals (staff_id, reveal_id, application_id, school_code, field, at, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![staff_id, r.reveal_id, r.application_id, school, r.field, r.at, now],
+                )? as u32;
+            }
+            Ok(new)
+        })
     }
 
     fn reveals(
@@ -211,7 +230,30 @@ impl ReviewRepo for SqliteStore {
         application_id: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<RevealRecord>> {
-        self.read(|c| super::guard::reveals(c, scope, application_id, limit))
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT r.reveal_id, r.application_id, r.field, r.at, r.staff_id, a.school_code, a.class_id
+                 FROM reveals r JOIN applications a ON a.id = r.application_id
+                 WHERE r.school_code = ?1 AND (?2 IS NULL OR r.application_id = ?2)
+                 ORDER BY r.at DESC LIMIT ?3",
+            )?;
+            let rows = st
+                .query_map(params![scope.school_code, application_id, limit], |r| {
+                    Ok((
+                        RevealRecord {
+                            reveal_id: r.get(0)?,
+                            application_id: r.get(1)?,
+                            field: r.get(2)?,
+                            at: r.get(3)?,
+                            staff_id: r.get(4)?,
+                        },
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().filter(|(_, s, c)| scope.contains(s, c)).map(|(r, _, _)| r).collect())
+        })
     }
 
     fn signature_by_sha(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {

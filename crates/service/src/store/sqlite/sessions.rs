@@ -56,6 +56,22 @@ impl SessionRepo for SqliteStore {
     }
 
     fn purge_expired(&self, now: i64) -> StoreResult<usize> {
-        self.write(|tx| super::guard::purge_expired(tx, now))
+        self.write(|tx| {
+            let mut n = tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+            // Codes are kept for one window after they were made: the phone limit counts them.
+            n += tx.execute(
+                "DELETE FROM codes WHERE created_at < ?1",
+                [now - binddesk_domain::throttle::codes::WINDOW_SECS],
+            )?;
+            n += tx.execute(
+                "DELETE FROM throttle WHERE start < ?1",
+                [now - binddesk_domain::throttle::codes::WINDOW_SECS],
+            )?;
+            n += tx.execute(
+                "DELETE FROM login_attempts WHERE COALESCE(locked_until, 0) < ?1 AND updated_at < ?2",
+                params![now, now - 86_400],
+            )?;
+            Ok(n)
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Staff accounts and their login attempts.
 
 use super::*;
+use binddesk_domain::throttle::{LoginState, STAFF_LOGIN};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn staff_record(conn: &Connection, where_clause: &str, key: &str) -> StoreResult<Option<StaffRecord>> {
@@ -58,11 +59,37 @@ impl StaffRepo for SqliteStore {
     }
 
     fn begin_login(&self, username: &str, now: i64) -> StoreResult<binddesk_domain::throttle::Attempt> {
-        self.write(|tx| super::guard::begin_login(tx, username, now))
+        self.write(|tx| {
+            let state = tx
+                .query_row("SELECT failures, locked_until FROM login_attempts WHERE username = ?1", [username], |r| {
+                    Ok(LoginState { failures: r.get(0)?, locked_until: r.get(1)? })
+                })
+                .optional()?
+                .unwrap_or_default();
+            let (attempt, next) = STAFF_LOGIN.begin(state, now);
+            tx.execute(
+                "INSERT INTO login_attempts (username, failures, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+                     updated_at = excluded.updated_at",
+                params![username, next.failures, next.locked_until, now],
+            )?;
+            Ok(attempt)
+        })
     }
 
     fn end_login(&self, username: &str, number: u32, ok: bool, now: i64) -> StoreResult<()> {
-        self.write(|tx| super::guard::end_login(tx, username, number, ok, now))
+        self.write(|tx| {
+            if ok {
+                tx.execute("DELETE FROM login_attempts WHERE username = ?1", [username])?;
+            } else if let Some(until) = STAFF_LOGIN.lock_after_failure(number, now) {
+                tx.execute(
+                    "UPDATE login_attempts SET locked_until = MAX(COALESCE(locked_until, 0), ?2), updated_at = ?3
+                     WHERE username = ?1",
+                    params![username, until, now],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     fn import_staff(&self, rows: &[StaffRow]) -> StoreResult<usize> {
