@@ -14,6 +14,8 @@
 //! - [`text`]: what counts as text in a name or a reason (NFC, no control, bidi or
 //!   invisible-only text); [`contact`]: e-mail and Taiwanese phone numbers in one
 //!   canonical form; [`throttle`]: the login lockout and the verification-code limits.
+//! - [`error_code`]: every error the desktop app can show, with its zh-TW and English
+//!   words.
 //! - [`api`]: the JSON shapes of the HTTP API (`shared/API.md`), used by both sides.
 //! - [`typescript`]: the UI's TypeScript types, generated from [`api`] and [`enums`];
 //!   a test fails when the checked-in file is stale.
@@ -25,6 +27,7 @@
 pub mod api;
 pub mod contact;
 pub mod enums;
+pub mod error_code;
 pub mod id_number;
 pub mod labels;
 pub mod rules;
@@ -36,6 +39,7 @@ pub use enums::{
     BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryReason, RegistryResult,
     RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
 };
+pub use error_code::ErrorCode;
 pub use id_number::{IdError, IdKind, IdNumber, Sex, mask_id_str, mask_phone};
 pub use labels::Labelled;
 pub use rules::{FlagFacts, RuleError, check_decision, compute_flags};

@@ -5,6 +5,7 @@
 //! checked-in file is stale. Types of the API come from `./api` (the domain crate's file).
 
 use crate::views::*;
+use binddesk_domain::Labelled;
 use ts_rs::{Config, TS};
 
 /// Where the generated module lives, relative to the workspace root.
