@@ -61,9 +61,14 @@ impl LockoutPolicy {
         (Attempt::Check { number }, LoginState { failures: number, locked_until: None })
     }
 
+    /// Whether a failed attempt `number` locks the account.
+    pub fn locks(&self, number: u32) -> bool {
+        number >= self.lock_after
+    }
+
     /// The lock that a failed attempt `number` sets, if any.
     pub fn lock_after_failure(&self, number: u32, now: i64) -> Option<i64> {
-        (number >= self.lock_after).then_some(now + self.lock_secs)
+        self.locks(number).then_some(now + self.lock_secs)
     }
 
     /// How long to hold a wrong answer back, in milliseconds.

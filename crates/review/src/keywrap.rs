@@ -124,8 +124,9 @@ pub fn open_verified(path: &Path, password: &str) -> Result<CacheKey, WrapError>
 
 fn open_inner(path: &Path, password: &str, offline_at: Option<i64>) -> Result<CacheKey, WrapError> {
     let mut f = read(path)?;
-    let now = offline_at.unwrap_or(0);
-    if let Some(until) = f.wait_until.filter(|u| offline_at.is_some() && *u > now) {
+    if let Some(now) = offline_at
+        && let Some(until) = f.wait_until.filter(|u| *u > now)
+    {
         return Err(WrapError::TooManyTries { minutes: ((until - now) as u64).div_ceil(60) });
     }
     let bytes = |h: &str| hex::decode(h).map_err(|e| WrapError::Io(e.to_string()));
@@ -145,14 +146,14 @@ fn open_inner(path: &Path, password: &str, offline_at: Option<i64>) -> Result<Ca
             Ok(key)
         }
         None => {
-            if offline_at.is_none() {
-                return Err(WrapError::WrongPassword { tries_left: FREE_TRIES.saturating_sub(f.failures) });
+            // Only offline tries are counted: online, the service has checked the password.
+            if let Some(now) = offline_at {
+                f.failures += 1;
+                if f.failures >= FREE_TRIES {
+                    f.wait_until = Some(now + WAIT_SECS);
+                }
+                write(path, &f)?;
             }
-            f.failures += 1;
-            if f.failures >= FREE_TRIES {
-                f.wait_until = Some(now + WAIT_SECS);
-            }
-            write(path, &f)?;
             Err(WrapError::WrongPassword { tries_left: FREE_TRIES.saturating_sub(f.failures) })
         }
     }

@@ -66,6 +66,11 @@ impl ApiError {
         ApiError::BadRequest { code, message: message.into() }
     }
 
+    /// A 429: wait `retry_after_secs`.
+    pub fn rate_limited(code: &'static str, retry_after_secs: u64, message: impl Into<String>) -> ApiError {
+        ApiError::RateLimited { code, message: message.into(), retry_after_secs }
+    }
+
     /// A 401.
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::Unauthorized { code, message: message.into() }

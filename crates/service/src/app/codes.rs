@@ -28,7 +28,7 @@ pub async fn send_code(state: &AppState, client: &str, via: CodeChannel, address
     let address = address.map_err(|e| {
         let text = match e {
             contact::ContactError::Mobile => "驗證碼只能傳送到臺灣的手機號碼 09 開頭 10 碼，或改用 E-mail (codes go only to a Taiwanese mobile number: 10 digits starting with 09; or use e-mail)",
-            _ => "E-mail 格式有誤 (not an e-mail address)",
+            _ => super::submission::EMAIL_INVALID,
         };
         ApiError::field("invalid_fields", "address", text)
     })?;
@@ -39,38 +39,34 @@ pub async fn send_code(state: &AppState, client: &str, via: CodeChannel, address
     let ch = via.as_str().to_string();
     let client = client.to_string();
     let stored = state.run(move |s| s.put_code(&a, &ch, &hash, &client, &limits, now.timestamp())).await?;
-    match stored {
-        Ok(()) => {}
-        Err(CodeRefused::Cooldown(secs)) => {
-            return Err(ApiError::RateLimited {
-                code: "code_cooldown",
-                message: format!(
+    if let Err(refused) = stored {
+        return Err(match refused {
+            CodeRefused::Cooldown(secs) => ApiError::rate_limited(
+                "code_cooldown",
+                secs,
+                format!(
                     "驗證碼已寄出，請等 {secs} 秒後再重新取得；寄送可能需要幾分鐘 (a code is on its way; ask again in {secs} seconds, as delivery can take minutes)"
                 ),
-                retry_after_secs: secs,
-            });
-        }
-        Err(CodeRefused::AddressLimit(secs)) => {
-            return Err(ApiError::RateLimited {
-                code: "phone_limit",
-                message: format!(
+            ),
+            CodeRefused::AddressLimit(secs) => ApiError::rate_limited(
+                "phone_limit",
+                secs,
+                format!(
                     "同一支手機號碼 1 小時內只能取得驗證碼 {n} 次，建議改用信箱 (a phone gets at most {n} codes an hour; try e-mail)",
                     n = codes::PHONE_CODES_PER_WINDOW
                 ),
-                retry_after_secs: secs,
-            });
-        }
-        Err(CodeRefused::ClientLimit(secs)) => {
-            return Err(ApiError::RateLimited {
-                code: "client_limit",
-                message: format!(
-                    "此網路要求驗證碼的次數過多，請 {} 分鐘後再試 (too many codes asked from this network; try again in {} minutes)",
-                    secs.div_ceil(60),
-                    secs.div_ceil(60)
-                ),
-                retry_after_secs: secs,
-            });
-        }
+            ),
+            CodeRefused::ClientLimit(secs) => {
+                let minutes = secs.div_ceil(60);
+                ApiError::rate_limited(
+                    "client_limit",
+                    secs,
+                    format!(
+                        "此網路要求驗證碼的次數過多，請 {minutes} 分鐘後再試 (too many codes asked from this network; try again in {minutes} minutes)"
+                    ),
+                )
+            }
+        });
     }
     let msg = crate::mail::verification_code(channel, &address, &code);
     state.run(move |s| s.queue(&msg, now)).await?;
@@ -88,15 +84,16 @@ pub async fn check_code(state: &AppState, client: &str, address: &str, code: &st
             "invalid_code",
             "驗證碼錯誤、已使用或已過期，請重新取得 (the code is wrong, used or expired; ask for a new one)",
         )),
-        CodeCheck::TooManyTries(secs) => Err(ApiError::RateLimited {
-            code: "too_many_tries",
-            message: format!(
-                "錯誤次數過多，請 {} 分鐘後重新取得驗證碼 (too many wrong codes; ask for a new one in {} minutes)",
-                secs.div_ceil(60),
-                secs.div_ceil(60)
-            ),
-            retry_after_secs: secs,
-        }),
+        CodeCheck::TooManyTries(secs) => {
+            let minutes = secs.div_ceil(60);
+            Err(ApiError::rate_limited(
+                "too_many_tries",
+                secs,
+                format!(
+                    "錯誤次數過多，請 {minutes} 分鐘後重新取得驗證碼 (too many wrong codes; ask for a new one in {minutes} minutes)"
+                ),
+            ))
+        }
     }
 }
 
@@ -130,9 +127,8 @@ pub async fn prove_email(
     address: &str,
     code: &str,
 ) -> ApiResult<()> {
-    let email = super::submission::normalize_email(address).ok_or_else(|| {
-        ApiError::field("invalid_fields", "address", "E-mail 格式有誤 (not an e-mail address)")
-    })?;
+    let email = contact::canonical_email(address)
+        .map_err(|_| ApiError::field("invalid_fields", "address", super::submission::EMAIL_INVALID))?;
     check_code(state, client, &email, code).await?;
     let th = token_hash.to_string();
     state.run(move |s| s.set_session_email(&th, &email)).await?;

@@ -38,7 +38,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
     state.run(move |s| s.end_login(&k, number, ok, now.timestamp())).await?;
     let Some(record) = record.filter(|_| ok) else {
         tokio::time::sleep(std::time::Duration::from_millis(STAFF_LOGIN.delay_ms(number))).await;
-        if STAFF_LOGIN.lock_after_failure(number, 0).is_some() {
+        if STAFF_LOGIN.locks(number) {
             return Err(locked(STAFF_LOGIN.lock_secs as u64));
         }
         return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
@@ -53,14 +53,12 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
 }
 
 fn locked(secs: u64) -> ApiError {
-    ApiError::RateLimited {
-        code: "rate_limited",
-        message: format!(
-            "too many failed logins; the account is locked for {} more minutes",
-            secs.div_ceil(60)
-        ),
-        retry_after_secs: secs,
-    }
+    let minutes = secs.div_ceil(60);
+    ApiError::rate_limited(
+        "rate_limited",
+        secs,
+        format!("too many failed logins; the account is locked for {minutes} more minutes"),
+    )
 }
 
 /// A real argon2 hash of a random string, verified against when the username is unknown.

@@ -17,10 +17,8 @@ pub const MAX_STUDENTS: usize = 10;
 /// Longest name accepted.
 pub const MAX_NAME_CHARS: usize = 50;
 
-/// A lower-case e-mail, if it looks like one.
-pub fn normalize_email(s: &str) -> Option<String> {
-    contact::canonical_email(s).ok()
-}
+/// What a parent reads for an address that is not an e-mail.
+pub const EMAIL_INVALID: &str = "E-mail 格式有誤 (not an e-mail address)";
 
 fn check_name(s: &str) -> Result<String, String> {
     clean_text(s, MAX_NAME_CHARS).map_err(|e| match e {
@@ -53,17 +51,17 @@ fn validate_parent(p: &Parent, proved_email: Option<&str>, fields: &mut FieldErr
             fields.insert("parent.id_number".into(), id_error_text(&e));
         }
     }
-    match normalize_email(&p.email) {
-        Some(e) if proved_email == Some(e.as_str()) => out.email = e,
-        Some(_) => {
+    match contact::canonical_email(&p.email) {
+        Ok(e) if proved_email == Some(e.as_str()) => out.email = e,
+        Ok(_) => {
             fields.insert(
                 "parent.email".into(),
                 "請先以驗證碼驗證此 E-mail，它將是您的登入帳號 (verify this e-mail with a code first: it becomes your login)"
                     .into(),
             );
         }
-        None => {
-            fields.insert("parent.email".into(), "E-mail 格式有誤 (not an e-mail address)".into());
+        Err(_) => {
+            fields.insert("parent.email".into(), EMAIL_INVALID.into());
         }
     }
     match contact::canonical_phone(&p.phone) {
