@@ -199,3 +199,51 @@ pub async fn launch_app(display: &Display, env: &[(&str, String)]) -> (ProcessGu
         }
     }
 }
+
+/// Debian's chromedriver, driving Debian's chromium (scripts/setup.sh installs both).
+pub fn chromedriver() -> PathBuf {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("chromedriver is missing: run scripts/setup.sh (Debian's chromium-driver)")
+}
+
+/// A headless Chromium the size of a phone (390×844, touch, 3× density) that downloads
+/// into `downloads`.
+pub async fn launch_phone_browser(downloads: &Path) -> (ProcessGuard, fantoccini::Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let mut cmd = Command::new(chromedriver());
+    cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+    let driver = ProcessGuard::spawn("chromedriver", &mut cmd);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-TW", "--disable-gpu"],
+            "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36"
+            },
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false
+            }
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match fantoccini::ClientBuilder::rustls().expect("rustls client").capabilities(caps.clone()).connect(&url).await {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("no WebDriver session with Chromium: {e}"),
+        }
+    }
+}

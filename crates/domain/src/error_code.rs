@@ -86,3 +86,41 @@ labelled_enum! {
         OpenFailed => ("open_failed", "無法開啟檔案。", "The file could not be opened."),
     }
 }
+
+labelled_enum! {
+    /// An error a parent can meet on the parents' pages, by the service's code (or, for
+    /// the last three, what the page saw), each saying what to do. Field errors
+    /// (`invalid_fields`, `rules_refused`) carry their own words per field.
+    pub enum ParentErrorCode {
+        /// Wrong, used or expired code.
+        InvalidCode => ("invalid_code", "驗證碼錯誤、已使用或已過期，請按「重新取得驗證碼」。", "The code is wrong, used or expired: press “Get a new code”."),
+        /// Too many wrong codes.
+        TooManyTries => ("too_many_tries", "驗證碼錯誤次數過多，請 {n} 分鐘後重新取得驗證碼。", "Too many wrong codes: get a new code in {n} minutes."),
+        /// The resend wait.
+        CodeCooldown => ("code_cooldown", "驗證碼已寄出，寄送可能需要幾分鐘；{n} 分鐘內請先查看信箱或簡訊。", "A code is on its way and can take minutes to arrive: check your mail or messages first ({n} min)."),
+        /// The third phone code in an hour.
+        PhoneLimit => ("phone_limit", "同一支手機號碼 1 小時內只能取得驗證碼 2 次，請改用電子郵件信箱取得驗證碼。", "A phone gets two codes an hour: use your e-mail address to get a code instead."),
+        /// Too many requests from one network.
+        ClientLimit => ("client_limit", "此網路要求的次數過多，請 {n} 分鐘後再試。", "Too many requests from this network: try again in {n} minutes."),
+        /// Some fields are wrong.
+        InvalidFields => ("invalid_fields", "有資料需要修正，請依標示的欄位或下列說明修正。", "Some entries need correcting: see the marked fields or the notes below."),
+        /// A binding rule refused the application.
+        RulesRefused => ("rules_refused", "申請不符綁定規則，請依下列說明處理；資料尚未送出。", "The application breaks a binding rule: see the notes below; nothing was sent."),
+        /// The session ended.
+        SessionEnded => ("session_ended", "驗證已逾時，請重新取得驗證碼登入；尚未送出的資料不會保存。", "Your session has ended: get a new code to log in again; nothing unsent was kept."),
+        /// Only returned applications can be resubmitted.
+        NotReturned => ("not_returned", "這筆申請已不是「退回」狀態，請按「重新載入」查看最新狀態。", "This application is no longer returned: press “Reload” to see its status."),
+        /// Only pending or returned applications can be cancelled.
+        NotCancellable => ("not_cancellable", "這筆申請已審核完成，不能註銷；如需協助請洽學校。", "This application has been decided and cannot be cancelled: ask the school for help."),
+        /// Not found.
+        NotFound => ("not_found", "找不到這筆申請，請按「重新載入」。", "This application was not found: press “Reload”."),
+        /// Too large (a signature).
+        PayloadTooLarge => ("payload_too_large", "資料太大，請清除簽名後重新簽一次。", "Too much data: clear the signature and sign again."),
+        /// The service failed.
+        ServiceError => ("service_error", "系統忙碌或發生錯誤，請稍後再試；資料尚未送出。", "The service is busy or failed: try again later; nothing was sent."),
+        /// No network.
+        Unreachable => ("unreachable", "無法連線，請確認網路後再試；資料尚未送出。", "No connection: check your network and try again; nothing was sent."),
+        /// A blank signature pad.
+        SignatureBlank => ("signature_blank", "請在簽名框內簽署全名後再送出。", "Sign your full name in the box before sending."),
+    }
+}

@@ -171,6 +171,17 @@ pub fn mask_phone(s: &str) -> String {
     mask_keep(s, 2, 2)
 }
 
+/// Masks a person's name for a confirmation that must not reveal it: first and last
+/// character kept, e.g. `陳*明`, `王*` (two characters), `*` (one).
+pub fn mask_name(s: &str) -> String {
+    let chars: Vec<char> = s.trim().chars().collect();
+    match chars.len() {
+        0 | 1 => "*".to_string(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 fn mask_keep(s: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = s.trim().chars().collect();
     if chars.len() <= head + tail {

@@ -39,8 +39,8 @@ pub use enums::{
     BatchOutcome, CodeChannel, DecisionAction, Flag, HistoryAction, RegistryReason, RegistryResult,
     RelationshipKind, RelationshipTitle, Role, SchoolLevel, Status,
 };
-pub use error_code::ErrorCode;
-pub use id_number::{IdError, IdKind, IdNumber, Sex, mask_id_str, mask_phone};
+pub use error_code::{ErrorCode, ParentErrorCode};
+pub use id_number::{IdError, IdKind, IdNumber, Sex, mask_id_str, mask_name, mask_phone};
 pub use labels::Labelled;
 pub use rules::{FlagFacts, RuleError, check_decision, compute_flags};
 pub use text::{TextError, clean_text};

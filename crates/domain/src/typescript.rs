@@ -48,6 +48,18 @@ pub fn render() -> String {
         BatchDecisionRequest::decl(&cfg),
         BatchDecisionResult::decl(&cfg),
         BatchDecisionResponse::decl(&cfg),
+        CodeRequest::decl(&cfg),
+        CodeSent::decl(&cfg),
+        ParentSessionRequest::decl(&cfg),
+        StudentVerifyRequest::decl(&cfg),
+        StudentMatch::decl(&cfg),
+        StudentVerifyResponse::decl(&cfg),
+        StudentChoice::decl(&cfg),
+        SubmitRequest::decl(&cfg),
+        ResubmitRequest::decl(&cfg),
+        ApplicationList::decl(&cfg),
+        ProfileRequest::decl(&cfg),
+        ProfileResponse::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/domain by `cargo run -p binddesk-domain --example gen-ts`.\n\
@@ -100,6 +112,25 @@ fn render_labels() -> String {
         let zh = serde_json::to_string(f.explain_zh_tw()).unwrap_or_default();
         let en = serde_json::to_string(f.explain_en()).unwrap_or_default();
         out.push_str(&format!("  {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", f.as_str()));
+    }
+    out.push_str("} as const;\n\n");
+    let open: Vec<String> = crate::rules::binding::OPEN.iter().map(|s| format!("\"{}\"", s.as_str())).collect();
+    out.push_str(&format!(
+        "/** Statuses a parent may still cancel (`rules::binding::OPEN`). */\nexport const OPEN_STATUSES: readonly Status[] = [{}];\n\n",
+        open.join(", ")
+    ));
+    out.push_str("/** The one kind each title belongs to (`RelationshipTitle::kind`). */\nexport const TITLE_KIND = {\n");
+    for t in RelationshipTitle::ALL {
+        out.push_str(&format!("  {}: \"{}\",\n", t.as_str(), t.kind().as_str()));
+    }
+    out.push_str("} as const;\n\n");
+    out.push_str(
+        "/** What a parent reads for each error of the parents' pages (`{n}`: minutes). */\nexport const PARENT_ERRORS = {\n",
+    );
+    for c in crate::ParentErrorCode::ALL {
+        let zh = serde_json::to_string(c.zh_tw()).unwrap_or_default();
+        let en = serde_json::to_string(c.en()).unwrap_or_default();
+        out.push_str(&format!("  {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", c.as_str()));
     }
     out.push_str("} as const;\n");
     out

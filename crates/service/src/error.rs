@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 403: outside the caller's scope.
     #[error("this is outside your scope")]
     Forbidden,
+    /// 403: a cookie-authenticated request that did not come from our own pages.
+    #[error("this request did not come from the binding pages (send X-BindDesk-Page: 1 from the same origin)")]
+    CrossSite,
     /// 404: no such resource.
     #[error("{0}")]
     NotFound(&'static str),
@@ -81,7 +84,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,6 +102,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => (*code, None),
             ApiError::Unauthorized { code, .. } => (*code, None),
             ApiError::Forbidden => ("forbidden", None),
+            ApiError::CrossSite => ("cross_site", None),
             ApiError::NotFound(_) => ("not_found", None),
             ApiError::Conflict(_) => ("version_conflict", None),
             ApiError::PayloadTooLarge => ("payload_too_large", None),

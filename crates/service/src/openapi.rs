@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "BindDesk binding service (親子綁定服務)", version = "1", description = "The contract between the BindDesk review app and the binding service: shared/API.md."),
     paths(
         staff::login, ops::logout, staff::changes, staff::application, staff::signature, staff::decision,
-        staff::batch_decisions, staff::record_reveals, staff::list_reveals, parent::request_code, parent::login, parent::verify_email, parent::verify_student, parent::submit,
+        staff::batch_decisions, staff::record_reveals, staff::list_reveals, parent::request_code, parent::login, parent::verify_email, parent::verify_student, parent::profile, parent::submit,
         parent::list, parent::resubmit, parent::cancel_one, parent::cancel_all, parent::form_pdf, ops::healthz,
         ops::openapi, ops::dev_outbox,
     ),
@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
         ErrorResponse, ErrorDetail, Application, Student, Parent, Relationship, SignatureInfo, RegistryCheck,
         HistoryEntry, PreviousVersion, SessionRequest, SessionResponse, Staff, School, ClassRef, ChangesPage,
         DecisionRequest, BatchDecisionItem, BatchDecisionRequest, BatchDecisionResult, BatchDecisionResponse,
-        CodeRequest, RevealReport, RevealItem, ParentSessionRequest, ParentSessionResponse, StudentVerifyRequest, StudentVerifyResponse,
+        CodeRequest, CodeSent, RevealReport, RevealItem, ParentSessionRequest, ParentSessionResponse, StudentVerifyRequest, StudentVerifyResponse, StudentMatch, ProfileRequest, ProfileResponse,
         StudentChoice, SubmitRequest, ResubmitRequest, ApplicationList, Status, SchoolLevel, RelationshipKind,
         RelationshipTitle, RegistryResult, Flag, Role, DecisionAction, HistoryAction, CodeChannel, BatchOutcome,
     )),

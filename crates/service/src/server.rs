@@ -134,6 +134,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             staff_session_minutes: opts.staff_session_minutes,
             parent_session_minutes: opts.parent_session_minutes,
             code_limits: opts.code_limits,
+            https: !local.ip().is_loopback(),
         }),
         forms: Arc::new(std::sync::OnceLock::new()),
         decoders: Arc::new(tokio::sync::Semaphore::new(crate::http::SIGNATURE_DECODERS)),

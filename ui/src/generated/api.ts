@@ -398,6 +398,150 @@ export type BatchDecisionResponse = {
  */
 results: Array<BatchDecisionResult>, };
 
+export type CodeRequest = { 
+/**
+ * e-mail or phone.
+ */
+channel: CodeChannel, 
+/**
+ * The address or number.
+ */
+address: string, };
+
+export type CodeSent = { 
+/**
+ * Seconds before this address may ask again (the resend wait).
+ */
+retry_after_secs: bigint, };
+
+export type ParentSessionRequest = { 
+/**
+ * The verified address or number.
+ */
+address: string, 
+/**
+ * The 6-digit code.
+ */
+code: string, };
+
+export type StudentVerifyRequest = { 
+/**
+ * 學層.
+ */
+school_level: SchoolLevel, 
+/**
+ * The student's ID number.
+ */
+id_number: string, };
+
+export type StudentMatch = { 
+/**
+ * The school's code.
+ */
+school_code: string, 
+/**
+ * The name, masked (`陳*明`).
+ */
+name_masked: string, 
+/**
+ * The class, e.g. 資訊二忠.
+ */
+class_name: string, };
+
+export type StudentVerifyResponse = { 
+/**
+ * Matching schools.
+ */
+schools: Array<School>, 
+/**
+ * What the parent confirms at each school: the student's masked name and class.
+ */
+students: Array<StudentMatch>, };
+
+export type StudentChoice = { 
+/**
+ * The student's ID number.
+ */
+id_number: string, 
+/**
+ * 學層.
+ */
+school_level: SchoolLevel, 
+/**
+ * The school picked from the verify answer.
+ */
+school_code: string, 
+/**
+ * The parent's relationship to this student.
+ */
+relationship: Relationship, };
+
+export type SubmitRequest = { 
+/**
+ * The parent's data.
+ */
+parent: Parent, 
+/**
+ * One or more students.
+ */
+students: Array<StudentChoice>, 
+/**
+ * The personal-data statement was accepted.
+ */
+consent: boolean, 
+/**
+ * The signature, a base64 PNG.
+ */
+signature_png: string, };
+
+export type ResubmitRequest = { 
+/**
+ * The student's ID number.
+ */
+id_number: string, 
+/**
+ * 學層.
+ */
+school_level: SchoolLevel, 
+/**
+ * The school.
+ */
+school_code: string, 
+/**
+ * The relationship.
+ */
+relationship: Relationship, 
+/**
+ * The parent's data.
+ */
+parent: Parent, 
+/**
+ * A new signature, a base64 PNG.
+ */
+signature_png: string, };
+
+export type ApplicationList = { 
+/**
+ * The applications.
+ */
+applications: Array<Application>, };
+
+export type ProfileRequest = { 
+/**
+ * The parent's ID or residence-permit number.
+ */
+id_number: string, };
+
+export type ProfileResponse = { 
+/**
+ * The ID number in its canonical form.
+ */
+id_number: string, 
+/**
+ * The parent's data from this session's latest application with that number, if any.
+ */
+parent: Parent | null, };
+
 /** zh-TW and English labels of every enum, from the domain crate. */
 export const LABELS = {
   IdKind: {
@@ -487,4 +631,37 @@ export const FLAG_EXPLANATIONS = {
   signature_blank: { "zh-TW": "電子簽名幾乎沒有筆跡，請開啟簽名確認是否有簽署全名。", en: "The signature has almost no ink; open it and check that the full name is signed." },
   resubmitted: { "zh-TW": "此申請曾被退回，家長修正後重新送出；請看與退回時不同的欄位。", en: "Returned before and corrected by the parent; look at the fields that changed." },
   rare_character: { "zh-TW": "姓名含Big5以外或造字區的字，請與校務系統的姓名核對。", en: "A name holds a character outside Big5 or in a private-use area; check it against the school's records." },
+} as const;
+
+/** Statuses a parent may still cancel (`rules::binding::OPEN`). */
+export const OPEN_STATUSES: readonly Status[] = ["pending", "returned"];
+
+/** The one kind each title belongs to (`RelationshipTitle::kind`). */
+export const TITLE_KIND = {
+  father: "legal_representative",
+  mother: "legal_representative",
+  grandfather: "guardian",
+  grandmother: "guardian",
+  maternal_grandfather: "guardian",
+  maternal_grandmother: "guardian",
+  other: "guardian",
+} as const;
+
+/** What a parent reads for each error of the parents' pages (`{n}`: minutes). */
+export const PARENT_ERRORS = {
+  invalid_code: { "zh-TW": "驗證碼錯誤、已使用或已過期，請按「重新取得驗證碼」。", en: "The code is wrong, used or expired: press “Get a new code”." },
+  too_many_tries: { "zh-TW": "驗證碼錯誤次數過多，請 {n} 分鐘後重新取得驗證碼。", en: "Too many wrong codes: get a new code in {n} minutes." },
+  code_cooldown: { "zh-TW": "驗證碼已寄出，寄送可能需要幾分鐘；{n} 分鐘內請先查看信箱或簡訊。", en: "A code is on its way and can take minutes to arrive: check your mail or messages first ({n} min)." },
+  phone_limit: { "zh-TW": "同一支手機號碼 1 小時內只能取得驗證碼 2 次，請改用電子郵件信箱取得驗證碼。", en: "A phone gets two codes an hour: use your e-mail address to get a code instead." },
+  client_limit: { "zh-TW": "此網路要求的次數過多，請 {n} 分鐘後再試。", en: "Too many requests from this network: try again in {n} minutes." },
+  invalid_fields: { "zh-TW": "有資料需要修正，請依標示的欄位或下列說明修正。", en: "Some entries need correcting: see the marked fields or the notes below." },
+  rules_refused: { "zh-TW": "申請不符綁定規則，請依下列說明處理；資料尚未送出。", en: "The application breaks a binding rule: see the notes below; nothing was sent." },
+  session_ended: { "zh-TW": "驗證已逾時，請重新取得驗證碼登入；尚未送出的資料不會保存。", en: "Your session has ended: get a new code to log in again; nothing unsent was kept." },
+  not_returned: { "zh-TW": "這筆申請已不是「退回」狀態，請按「重新載入」查看最新狀態。", en: "This application is no longer returned: press “Reload” to see its status." },
+  not_cancellable: { "zh-TW": "這筆申請已審核完成，不能註銷；如需協助請洽學校。", en: "This application has been decided and cannot be cancelled: ask the school for help." },
+  not_found: { "zh-TW": "找不到這筆申請，請按「重新載入」。", en: "This application was not found: press “Reload”." },
+  payload_too_large: { "zh-TW": "資料太大，請清除簽名後重新簽一次。", en: "Too much data: clear the signature and sign again." },
+  service_error: { "zh-TW": "系統忙碌或發生錯誤，請稍後再試；資料尚未送出。", en: "The service is busy or failed: try again later; nothing was sent." },
+  unreachable: { "zh-TW": "無法連線，請確認網路後再試；資料尚未送出。", en: "No connection: check your network and try again; nothing was sent." },
+  signature_blank: { "zh-TW": "請在簽名框內簽署全名後再送出。", en: "Sign your full name in the box before sending." },
 } as const;

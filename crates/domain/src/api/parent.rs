@@ -13,6 +13,14 @@ pub struct CodeRequest {
     pub address: String,
 }
 
+/// The answer to a code request (202): when another code may be asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeSent {
+    /// Seconds before this address may ask again (the resend wait).
+    pub retry_after_secs: u64,
+}
+
 /// `POST /api/v1/parent/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -52,6 +60,42 @@ pub struct StudentVerifyRequest {
 pub struct StudentVerifyResponse {
     /// Matching schools.
     pub schools: Vec<School>,
+    /// What the parent confirms at each school: the student's masked name and class.
+    #[serde(default)]
+    pub students: Vec<StudentMatch>,
+}
+
+/// A student found at one school, as a parent sees it before applying: enough to tell
+/// the right child, not enough to learn a stranger's name from an ID number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StudentMatch {
+    /// The school's code.
+    pub school_code: String,
+    /// The name, masked (`陳*明`).
+    pub name_masked: String,
+    /// The class, e.g. 資訊二忠.
+    pub class_name: String,
+}
+
+/// `POST /api/v1/parent/profile`: the parent's ID number, checked, and the data this
+/// session's own earlier applications hold for it (step 5 of the walkthrough).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRequest {
+    /// The parent's ID or residence-permit number.
+    pub id_number: String,
+}
+
+/// The answer to a profile look-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileResponse {
+    /// The ID number in its canonical form.
+    pub id_number: String,
+    /// The parent's data from this session's latest application with that number, if any.
+    pub parent: Option<Parent>,
 }
 
 /// One student of a submission.

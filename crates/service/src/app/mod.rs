@@ -28,6 +28,9 @@ pub struct HttpConfig {
     pub parent_session_minutes: i64,
     /// Limits of verification codes (the phone's per-window count is set per request).
     pub code_limits: crate::store::CodeLimits,
+    /// The service is reached over HTTPS (it listens beyond loopback, so a TLS proxy
+    /// stands in front): session cookies are `Secure` and pages send HSTS.
+    pub https: bool,
 }
 
 /// Shared state of the handlers.

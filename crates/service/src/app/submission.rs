@@ -17,6 +17,12 @@ pub const MAX_STUDENTS: usize = 10;
 /// Longest name accepted.
 pub const MAX_NAME_CHARS: usize = 50;
 
+/// What a parent reads when another parent uses the e-mail (FAQ 11's advice).
+pub const EMAIL_IN_USE: &str = "此E-mail已有申請紀錄，不得再次申請。若您已申請過親子帳號，請先登入酷課雲再新增綁定（忘記密碼請至單一身分驗證系統重設）；若沒有申請過，請確認是否與另一位家長填了同一個信箱，或聯繫客服中心 02-8798-6336 (this e-mail already has an application: if you already have a parent account, log in to CooC Cloud and add the child there, resetting a forgotten password at the single sign-on site; if not, check that the other parent did not use the same address, or call the help desk on 02-8798-6336)";
+
+/// What a parent reads when the child already has two bound accounts (FAQ 6).
+pub const ACCOUNT_LIMIT: &str = "此學生已綁定兩個家長帳號，一位學生最多只能綁定兩個帳號；如有疑問請洽學校 (a child may have at most two parent accounts and this one has two; ask the school if this seems wrong)";
+
 /// What a parent reads for an address that is not an e-mail.
 pub const EMAIL_INVALID: &str = "E-mail 格式有誤 (not an e-mail address)";
 

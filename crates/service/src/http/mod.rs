@@ -1,8 +1,10 @@
 //! The HTTP API of `shared/API.md`: routing, authentication, and the handlers, which
 //! parse the request, call a use case (`crate::app`) or a store read, and shape answers.
 
+pub mod cookie;
 mod json;
 pub(crate) mod ops;
+pub mod pages;
 pub(crate) mod parent;
 pub(crate) mod staff;
 
@@ -22,6 +24,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(ops::parent_page))
         .route("/healthz", get(ops::healthz))
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/dev/outbox", get(ops::dev_outbox))
@@ -37,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/parent/session", post(parent::login))
         .route("/api/v1/parent/session/email", post(parent::verify_email))
         .route("/api/v1/parent/students/verify", post(parent::verify_student))
+        .route("/api/v1/parent/profile", post(parent::profile))
         .route(
             "/api/v1/parent/applications",
             post(parent::submit).get(parent::list).delete(parent::cancel_all),
@@ -61,8 +65,16 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 async fn subject(parts: &Parts, state: &AppState) -> ApiResult<(SessionSubject, String)> {
-    let token = bearer(parts)
-        .ok_or_else(|| ApiError::unauthorized("no_token", "log in first (Authorization: Bearer …)"))?;
+    let token = match (bearer(parts), cookie::session_token(parts)) {
+        (Some(t), _) => t,
+        (None, Some(t)) => {
+            cookie::check_same_site(parts)?;
+            t
+        }
+        (None, None) => {
+            return Err(ApiError::unauthorized("no_token", "log in first (Authorization: Bearer …)"));
+        }
+    };
     let hash = crate::auth::digest(token);
     let now = chrono::Utc::now().timestamp();
     let h = hash.clone();

@@ -4,7 +4,8 @@ use super::{AppState, Json};
 use crate::error::{ApiError, ApiResult};
 use crate::store::OutboxMail;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use binddesk_domain::api::ErrorResponse;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -53,12 +54,32 @@ pub async fn dev_registry(
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "staff", security(("bearer" = [])), description = "Ends the caller's session, a staff member's or a parent's.", responses((status = 204), (status = 401, body = ErrorResponse)))]
-pub async fn logout(State(state): State<AppState>, auth: super::AnySession) -> ApiResult<StatusCode> {
+pub async fn logout(State(state): State<AppState>, auth: super::AnySession) -> ApiResult<Response> {
     let h = auth.token_hash;
     state.run(move |s| s.delete_session(&h)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let clear = super::cookie::clear_session(state.config.https);
+    Ok((StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, clear)]).into_response())
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route")
+/// `/`: the parents' pages.
+pub async fn parent_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match super::pages::asset("", &headers, state.config.https) {
+        Some(page) => page,
+        None => ApiError::Unavailable(
+            "the parents' pages were not built into this service (run `npm --prefix ui run build`, then build the service)"
+                .into(),
+        )
+        .into_response(),
+    }
+}
+
+/// A page asset for a GET, else the API's 404.
+pub async fn not_found(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if (method == Method::GET || method == Method::HEAD) && !path.starts_with("api/") {
+        if let Some(asset) = super::pages::asset(path, &headers, state.config.https) {
+            return asset;
+        }
+    }
+    ApiError::NotFound("no such route").into_response()
 }

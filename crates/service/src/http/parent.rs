@@ -9,18 +9,20 @@ use axum::http::StatusCode;
 use binddesk_domain::IdNumber;
 use binddesk_domain::api::ErrorResponse;
 use binddesk_domain::api::{
-    ApplicationList, CodeRequest, ParentSessionRequest, ParentSessionResponse, ResubmitRequest,
-    StudentChoice, StudentVerifyRequest, StudentVerifyResponse, SubmitRequest,
+    ApplicationList, CodeRequest, CodeSent, ParentSessionRequest, ParentSessionResponse, ProfileRequest,
+    ProfileResponse, ResubmitRequest, StudentChoice, StudentMatch, StudentVerifyRequest,
+    StudentVerifyResponse, SubmitRequest,
 };
 
-#[utoipa::path(post, path = "/api/v1/parent/codes", tag = "parent", request_body = CodeRequest, responses((status = 202), (status = 422, body = ErrorResponse), (status = 429, description = "wait `retry_after_secs`: the resend wait (code_cooldown), the phone's two codes an hour (phone_limit), or too many requests from this network (client_limit)", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/parent/codes", tag = "parent", request_body = CodeRequest, responses((status = 202, body = CodeSent), (status = 422, body = ErrorResponse), (status = 429, description = "wait `retry_after_secs`: the resend wait (code_cooldown), the phone's two codes an hour (phone_limit), or too many requests from this network (client_limit)", body = ErrorResponse)))]
 pub async fn request_code(
     State(state): State<AppState>,
     client: ClientAddr,
     Json(req): Json<CodeRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(StatusCode, Json<CodeSent>)> {
     crate::app::codes::send_code(&state, &client.0, req.channel, &req.address).await?;
-    Ok(StatusCode::ACCEPTED)
+    let retry_after_secs = u64::try_from(state.config.code_limits.resend_secs).unwrap_or(0);
+    Ok((StatusCode::ACCEPTED, Json(CodeSent { retry_after_secs })))
 }
 
 #[utoipa::path(post, path = "/api/v1/parent/session", tag = "parent", request_body = ParentSessionRequest, responses((status = 200, body = ParentSessionResponse), (status = 401, body = ErrorResponse), (status = 429, description = "too many wrong codes for this address or from this network", body = ErrorResponse)))]
@@ -28,8 +30,12 @@ pub async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
     Json(req): Json<ParentSessionRequest>,
-) -> ApiResult<Json<ParentSessionResponse>> {
-    Ok(Json(crate::app::codes::start_session(&state, &client.0, &req.address, &req.code).await?))
+) -> ApiResult<([(axum::http::HeaderName, axum::http::HeaderValue); 1], Json<ParentSessionResponse>)> {
+    let session = crate::app::codes::start_session(&state, &client.0, &req.address, &req.code).await?;
+    // The parents' pages use the cookie (their script never sees it); API clients the token.
+    let max_age = state.config.parent_session_minutes * 60;
+    let cookie = super::cookie::set_session(&session.token, max_age, state.config.https);
+    Ok(([(axum::http::header::SET_COOKIE, cookie)], Json(session)))
 }
 
 #[utoipa::path(post, path = "/api/v1/parent/session/email", tag = "parent", security(("bearer" = [])), description = "Proves an e-mail inside a parent session (a parent who logged in by phone): the code sent to that e-mail. Only a proved e-mail may be the account's login on an application.", request_body = ParentSessionRequest, responses((status = 204), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
@@ -52,8 +58,40 @@ pub async fn verify_student(
     let id = IdNumber::parse(&req.id_number)
         .map_err(|e| ApiError::field("invalid_fields", "id_number", id_error_text(&e)))?;
     let level = req.school_level;
-    let schools = state.run(move |s| s.schools_for_student(level, id.as_str())).await?;
-    Ok(Json(StudentVerifyResponse { schools }))
+    let (schools, students) = state
+        .run(move |s| {
+            let schools = s.schools_for_student(level, id.as_str())?;
+            let mut students = Vec::new();
+            for school in &schools {
+                if let Some(found) = s.roster_student(id.as_str(), &school.code, level)? {
+                    students.push(StudentMatch {
+                        school_code: school.code.clone(),
+                        name_masked: binddesk_domain::mask_name(&found.name),
+                        class_name: found.class.name,
+                    });
+                }
+            }
+            Ok((schools, students))
+        })
+        .await?;
+    Ok(Json(StudentVerifyResponse { schools, students }))
+}
+
+#[utoipa::path(post, path = "/api/v1/parent/profile", tag = "parent", security(("bearer" = [])), description = "Checks the parent's ID number and returns the parent data of this session's own latest application with that number (never another account's).", request_body = ProfileRequest, responses((status = 200, body = ProfileResponse), (status = 422, body = ErrorResponse)))]
+pub async fn profile(
+    State(state): State<AppState>,
+    auth: ParentAuth,
+    Json(req): Json<ProfileRequest>,
+) -> ApiResult<Json<ProfileResponse>> {
+    let id = IdNumber::parse(&req.id_number)
+        .map_err(|e| ApiError::field("invalid_fields", "id_number", id_error_text(&e)))?;
+    let own = state.run(move |s| s.parent_applications(&auth.address)).await?;
+    let parent = own
+        .into_iter()
+        .filter(|a| a.parent.id_number == id.as_str())
+        .max_by(|a, b| a.submitted_at.cmp(&b.submitted_at))
+        .map(|a| a.parent);
+    Ok(Json(ProfileResponse { id_number: id.as_str().to_string(), parent }))
 }
 
 #[utoipa::path(post, path = "/api/v1/parent/applications", tag = "parent", security(("bearer" = [])), request_body = SubmitRequest, responses((status = 201, body = ApplicationList), (status = 413, body = ErrorResponse), (status = 422, body = ErrorResponse)))]

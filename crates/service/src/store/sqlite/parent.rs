@@ -15,7 +15,7 @@ fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>)
     if email_used_by_another(tx, &email, &plan.parent.id_number)? {
         fields.insert(
             "parent.email".into(),
-            "此E-mail已有申請紀錄 (this e-mail is used by another parent)".into(),
+            crate::app::submission::EMAIL_IN_USE.into(),
         );
     }
     for ps in &plan.students {
@@ -23,7 +23,7 @@ fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>)
         if bound_accounts(tx, sid, &plan.parent.id_number)? >= binddesk_domain::rules::MAX_BOUND_ACCOUNTS {
             fields.insert(
                 format!("{}.id_number", ps.path),
-                "此學生已有兩個綁定帳號 (the student already has two bound accounts)".into(),
+                crate::app::submission::ACCOUNT_LIMIT.into(),
             );
             continue;
         }
