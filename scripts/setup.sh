@@ -4,13 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: building and running the Tauri app, headless end-to-end tests,
+# System packages: building and running the Tauri app, headless end-to-end tests
+# (WebKitWebDriver for the app, Chromium and its driver for the parents' pages),
 # reading PDFs back, the CJK fonts of the printed forms (TW-Kai/TW-Sung carry the
 # CNS 11643 full character set, rare name characters included), and the load generator.
 DEB_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver
+  chromium chromium-driver
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
   wrk
@@ -72,6 +74,7 @@ if [ ! -x .tools/bin/tauri-driver ]; then
   cargo install tauri-driver --version 2.1.0 --locked --root .tools --quiet
 fi
 
-# The front end the desktop app embeds (ui/dist).
+# The front ends: the desktop app's (ui/dist, embedded by Tauri) and the parents' pages
+# (ui/dist-parent, embedded in binddesk-service by its build script).
 say "building the front end"
-npm --prefix ui run --silent build -- --logLevel warn
+npm --prefix ui run --silent build
