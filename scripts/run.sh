@@ -31,6 +31,7 @@ done
 line=$(head -n 1 "$startup")
 listen=$(node -p 'JSON.parse(process.argv[1]).listen' "$line")
 echo "Binding service (demo) at http://$listen — its log: target/binddesk-service.log"
+echo "Parents' pages (apply as a parent; codes appear in the demo outbox, http://$listen/api/v1/dev/outbox): http://$listen/"
 echo "Demo logins:"
 node -e 'for (const a of JSON.parse(process.argv[1]).accounts)
   console.log(`  ${a.username.padEnd(16)} ${a.password}  ${a.role === "admin" ? "admin of " + a.school : a.classes.join(", ")}`)' "$line"

@@ -9,6 +9,7 @@ mod support;
 
 use binddesk_testkit::{RunningService, TempDir, binary_beside_test, latest_code, parent_login};
 use fantoccini::actions::{InputSource, PenActions, PointerAction};
+use fantoccini::key::Key;
 use fantoccini::{Locator, elements::Element};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -140,6 +141,45 @@ impl Phone {
     }
 }
 
+/// The keyboard: keys go to whatever has focus, as a person's would.
+impl Phone {
+    async fn keys(&self, keys: &str) {
+        self.c.active_element().await.expect("a focused element").send_keys(keys).await.expect("type");
+    }
+
+    /// Presses Tab until the focus is on `css` (at most 60 times): proof that it can be
+    /// reached without a mouse.
+    async fn tab_to(&self, css: &str) {
+        for _ in 0..60 {
+            let here = self
+                .c
+                .execute(
+                    "return document.activeElement && document.activeElement.matches(arguments[0]);",
+                    vec![json!(css)],
+                )
+                .await
+                .expect("focus");
+            if here == json!(true) {
+                return;
+            }
+            self.keys(&Key::Tab.to_string()).await;
+        }
+        panic!("Tab never reached {css}");
+    }
+
+    /// Tabs to the button with these words and presses Enter.
+    async fn enter_on(&self, words: &str) {
+        let target = self.button(words).await;
+        let id = format!("kb-{}", words.len());
+        self.c
+            .execute("arguments[0].setAttribute('data-kb', arguments[1]);", vec![json!(target), json!(id)])
+            .await
+            .expect("mark the button");
+        self.tab_to(&format!("[data-kb='{id}']")).await;
+        self.keys(&Key::Enter.to_string()).await;
+    }
+}
+
 async fn open_phone(name: &str, base: &str, downloads: &Path) -> (ProcessGuard, Phone) {
     let (driver, c) = launch_phone_browser(downloads).await;
     c.goto(base).await.expect("open the parents' page");
@@ -188,7 +228,14 @@ async fn class_cursor(http: &reqwest::Client, base: &str, token: &str) -> (u64, 
     (v["next_cursor"].as_u64().unwrap_or(0), v["items"].as_array().map_or(0, Vec::len))
 }
 
-async fn decide(http: &reqwest::Client, base: &str, token: &str, app: &Value, action: &str, reason: Option<&str>) {
+async fn decide(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    app: &Value,
+    action: &str,
+    reason: Option<&str>,
+) {
     let r = http
         .post(format!("{base}/api/v1/review/applications/{}/decision", app["id"].as_str().expect("id")))
         .bearer_auth(token)
@@ -226,7 +273,8 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
     let email = "annie.sun2@example.com.tw";
     // The demo holds the walkthrough's own pending application; the parent starts over.
     let token = parent_login(&http, &base, email).await;
-    let r = http.delete(format!("{base}/api/v1/parent/applications")).bearer_auth(&token).send().await.unwrap();
+    let r =
+        http.delete(format!("{base}/api/v1/parent/applications")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 204);
 
     let downloads = dir.path().join("downloads");
@@ -235,7 +283,10 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
 
     // Step 1, and the language switch.
     assert!(p.heading().await.contains("請輸入您個人的聯繫資訊以取得驗證碼"));
-    let lang = p.c.execute("return [document.documentElement.lang, document.documentElement.translate];", vec![]).await.unwrap();
+    let lang =
+        p.c.execute("return [document.documentElement.lang, document.documentElement.translate];", vec![])
+            .await
+            .unwrap();
     assert_eq!(lang, json!(["zh-Hant-TW", false]), "Chinese, never machine-translated");
     p.check("contact").await;
     p.press("English").await;
@@ -312,8 +363,13 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
         .json()
         .await
         .unwrap();
-    let pending: Vec<Value> =
-        list["applications"].as_array().unwrap().iter().filter(|a| a["status"] == "pending").cloned().collect();
+    let pending: Vec<Value> = list["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "pending")
+        .cloned()
+        .collect();
     assert_eq!(pending.len(), 2);
     let chen = pending.iter().find(|a| a["student"]["name"] == "陳曉明").expect("陳曉明's");
     let lin = pending.iter().find(|a| a["student"]["name"] != "陳曉明").expect("the second child's");
@@ -344,7 +400,8 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
         .json()
         .await
         .unwrap();
-    let lin_now = again["applications"].as_array().unwrap().iter().find(|a| a["id"] == lin["id"]).unwrap().clone();
+    let lin_now =
+        again["applications"].as_array().unwrap().iter().find(|a| a["id"] == lin["id"]).unwrap().clone();
     assert_eq!(lin_now["status"], "pending");
     assert_ne!(lin_now["signature"]["sha256"], signature_before, "a new signature");
 
@@ -375,6 +432,7 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
     assert_eq!(format!("{:?}", cookie.same_site()), "Some(Strict)");
     p.press("登出").await;
     p.sees(&["請輸入您個人的聯繫資訊以取得驗證碼", "您已登出"]).await;
+    p.check("logged-out").await;
     let r = http
         .get(format!("{base}/api/v1/parent/applications"))
         .header("cookie", format!("bd_parent={}", cookie.value()))
@@ -383,7 +441,16 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "the logged-out session no longer works");
-    let stored: String = p.c.execute("return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie;", vec![]).await.unwrap().as_str().unwrap_or_default().to_string();
+    let stored: String =
+        p.c.execute(
+            "return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(stored, "{}{}", "nothing kept in the browser's storage, and the cookie is not readable");
     p.c.close().await.ok();
 }
@@ -411,7 +478,8 @@ async fn every_error_says_what_to_do_and_stores_nothing() {
     p.press("取得驗證碼").await;
     p.sees(&["1 小時內只能取得驗證碼 2 次，請改用電子郵件信箱"]).await;
     p.check("phone-limit").await;
-    let outbox: Value = http.get(format!("{base}/api/v1/dev/outbox")).send().await.unwrap().json().await.unwrap();
+    let outbox: Value =
+        http.get(format!("{base}/api/v1/dev/outbox")).send().await.unwrap().json().await.unwrap();
     let sent = outbox["messages"].as_array().unwrap().iter().filter(|m| m["to"] == "0912000111").count();
     assert_eq!(sent, 2, "the third request sent nothing");
 
@@ -437,7 +505,11 @@ async fn every_error_says_what_to_do_and_stores_nothing() {
 
     let before = class_cursor(&http, &base, &staff).await;
     // A check-digit error.
-    p.find("#title").await.select_by_value("grandfather").await.expect_err("a guardian title is not offered to a legal representative");
+    p.find("#title")
+        .await
+        .select_by_value("grandfather")
+        .await
+        .expect_err("a guardian title is not offered to a legal representative");
     p.find("#title").await.select_by_value("father").await.unwrap();
     p.click("input[name=level][value=senior_high]").await;
     p.fill("#student-id", "A123456788").await;
@@ -472,6 +544,84 @@ async fn every_error_says_what_to_do_and_stores_nothing() {
     p.press("送出資料").await;
     p.sees(&["申請不符綁定規則", "此E-mail已有申請紀錄", "02-8798-6336", "此學生已綁定兩個家長帳號"]).await;
     p.check("rules-refused").await;
+    // 不同意並退出 from the statement: everything is forgotten.
+    p.press("返回修改").await;
+    p.press("上一步").await;
+    p.press("不同意並退出").await;
+    p.sees(&["您已退出申請", "沒有任何資料被送出"]).await;
+    p.check("left").await;
     assert_eq!(class_cursor(&http, &base, &staff).await, before, "nothing was stored");
+    p.c.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_flow_works_with_a_keyboard() {
+    let dir = TempDir::new("parent-keys");
+    let svc = start(&dir);
+    let base = svc.base.clone();
+    let http = reqwest::Client::new();
+    let downloads = dir.path().join("downloads");
+    let (_driver, mut p) = open_phone("keyboard", &base, &downloads).await;
+    let email = "keyboard.parent@example.com.tw";
+    let (tab, enter, down, space) =
+        (Key::Tab.to_string(), Key::Enter.to_string(), Key::Down.to_string(), " ".to_string());
+
+    p.tab_to("#address-email").await;
+    p.keys(email).await;
+    p.keys(&enter).await;
+    p.sees(&["請輸入驗證碼"]).await;
+    let code = latest_code(&http, &base, email).await;
+    p.tab_to("#code-0").await;
+    p.keys(&code).await;
+    p.keys(&enter).await;
+
+    // Step 2: radio groups move with the arrow keys, the select too.
+    p.sees(&["選擇與綁定學生的關係"]).await;
+    p.tab_to("#title").await;
+    p.keys(&down).await;
+    p.tab_to("input[name=level]").await;
+    p.keys(&space).await;
+    p.keys(&down).await;
+    p.keys(&down).await;
+    p.tab_to("#student-id").await;
+    p.keys("A123456789").await;
+    p.keys(&tab).await;
+    p.keys(&enter).await;
+    p.sees(&["請確認綁定學生資訊", "陳*明", "父親"]).await;
+    p.check("keyboard-student").await;
+    p.enter_on("下一步").await;
+
+    p.sees(&["請詳閱以下個資使用聲明"]).await;
+    p.tab_to("input[type=checkbox]").await;
+    p.keys(&space).await;
+    p.enter_on("下一步").await;
+
+    p.sees(&["請填寫家長資料"]).await;
+    let nine = "A22345678";
+    let parent_id = format!("{nine}{}", binddesk_domain::id_number::check_digit_for(nine).unwrap());
+    p.tab_to("#parent-id").await;
+    p.keys(&parent_id).await;
+    p.tab_to("#parent-name").await;
+    p.keys("周鍵盤").await;
+    p.tab_to("#parent-phone").await;
+    p.keys("0227208889").await;
+    p.keys(&enter).await;
+    p.sees(&["請再次確認填寫資料是否正確", "周鍵盤"]).await;
+    // Drawing is the one thing a keyboard cannot do.
+    p.sign().await;
+    p.enter_on("送出資料").await;
+    p.sees(&["已送出", "申請中"]).await;
+    p.check("keyboard-submitted").await;
+
+    // 註銷全部紀錄 with the keyboard: the question takes focus, Enter answers it.
+    p.enter_on("註銷全部紀錄").await;
+    p.sees(&["確定要註銷所有申請中及退回的紀錄嗎"]).await;
+    p.check("keyboard-cancel-all").await;
+    let focused = p.c.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, json!("confirm-yes"), "the question's answer has the focus");
+    p.keys(&enter).await;
+    p.sees(&["已取消", "已註銷"]).await;
+    p.enter_on("登出").await;
+    p.sees(&["您已登出"]).await;
     p.c.close().await.ok();
 }

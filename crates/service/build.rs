@@ -13,10 +13,14 @@ fn main() {
     if dist.is_dir() {
         collect(&dist, &dist, &mut files);
     } else {
-        println!("cargo:warning=ui/dist-parent is missing: the parents' pages are not embedded (run `npm --prefix ui run build`)");
+        println!(
+            "cargo:warning=ui/dist-parent is missing: the parents' pages are not embedded (run `npm --prefix ui run build`)"
+        );
     }
     files.sort();
-    let mut out = String::from("/// The built parents' pages: path below `/`, bytes.\npub static ASSETS: &[(&str, &[u8])] = &[\n");
+    let mut out = String::from(
+        "/// The built parents' pages: path below `/`, bytes.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
+    );
     for (rel, abs) in &files {
         let _ = writeln!(out, "    ({rel:?}, include_bytes!({abs:?})),");
     }

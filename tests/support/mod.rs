@@ -237,7 +237,12 @@ pub async fn launch_phone_browser(downloads: &Path) -> (ProcessGuard, fantoccini
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match fantoccini::ClientBuilder::rustls().expect("rustls client").capabilities(caps.clone()).connect(&url).await {
+        match fantoccini::ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(c) => return (driver, c),
             Err(e) if Instant::now() < deadline => {
                 let _ = e;

@@ -114,7 +114,8 @@ fn render_labels() -> String {
         out.push_str(&format!("  {}: {{ \"zh-TW\": {zh}, en: {en} }},\n", f.as_str()));
     }
     out.push_str("} as const;\n\n");
-    let open: Vec<String> = crate::rules::binding::OPEN.iter().map(|s| format!("\"{}\"", s.as_str())).collect();
+    let open: Vec<String> =
+        crate::rules::binding::OPEN.iter().map(|s| format!("\"{}\"", s.as_str())).collect();
     out.push_str(&format!(
         "/** Statuses a parent may still cancel (`rules::binding::OPEN`). */\nexport const OPEN_STATUSES: readonly Status[] = [{}];\n\n",
         open.join(", ")

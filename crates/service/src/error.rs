@@ -22,7 +22,9 @@ pub enum ApiError {
     #[error("this is outside your scope")]
     Forbidden,
     /// 403: a cookie-authenticated request that did not come from our own pages.
-    #[error("this request did not come from the binding pages (send X-BindDesk-Page: 1 from the same origin)")]
+    #[error(
+        "this request did not come from the binding pages (send X-BindDesk-Page: 1 from the same origin)"
+    )]
     CrossSite,
     /// 404: no such resource.
     #[error("{0}")]

@@ -125,7 +125,11 @@ async fn a_student_check_shows_a_masked_name_and_the_profile_only_ones_own() {
     let svc = Service::start(&dir, &[]);
     let token = svc.parent_login("someone.else@example.com.tw").await;
     let (s, v) = svc
-        .post(Some(&token), "/api/v1/parent/students/verify", json!({"school_level": "senior_high", "id_number": "A123456789"}))
+        .post(
+            Some(&token),
+            "/api/v1/parent/students/verify",
+            json!({"school_level": "senior_high", "id_number": "A123456789"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["students"][0]["name_masked"], "陳*明");

@@ -74,12 +74,16 @@ pub async fn parent_page(State(state): State<AppState>, headers: HeaderMap) -> R
 }
 
 /// A page asset for a GET, else the API's 404.
-pub async fn not_found(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn not_found(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let path = uri.path().trim_start_matches('/');
-    if (method == Method::GET || method == Method::HEAD) && !path.starts_with("api/") {
-        if let Some(asset) = super::pages::asset(path, &headers, state.config.https) {
-            return asset;
-        }
+    let page_request = (method == Method::GET || method == Method::HEAD) && !path.starts_with("api/");
+    if page_request && let Some(asset) = super::pages::asset(path, &headers, state.config.https) {
+        return asset;
     }
     ApiError::NotFound("no such route").into_response()
 }

@@ -13,18 +13,12 @@ fn check_submission(tx: &Connection, plan: &SubmitPlan, except_id: Option<&str>)
     let mut fields = FieldErrors::new();
     let email = plan.parent.email.to_lowercase();
     if email_used_by_another(tx, &email, &plan.parent.id_number)? {
-        fields.insert(
-            "parent.email".into(),
-            crate::app::submission::EMAIL_IN_USE.into(),
-        );
+        fields.insert("parent.email".into(), crate::app::submission::EMAIL_IN_USE.into());
     }
     for ps in &plan.students {
         let sid = &ps.student.id_number;
         if bound_accounts(tx, sid, &plan.parent.id_number)? >= binddesk_domain::rules::MAX_BOUND_ACCOUNTS {
-            fields.insert(
-                format!("{}.id_number", ps.path),
-                crate::app::submission::ACCOUNT_LIMIT.into(),
-            );
+            fields.insert(format!("{}.id_number", ps.path), crate::app::submission::ACCOUNT_LIMIT.into());
             continue;
         }
         let dup: bool = tx.query_row(
