@@ -5,14 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: building and running the Tauri app, headless end-to-end tests
-# (WebKitWebDriver for the app, Chromium and its driver for the parents' pages),
+# (WebKitWebDriver for the app, Chromium and its driver for the parents' pages, a
+# private D-Bus bus for the one-instance test, a window manager to maximize a window),
 # reading PDFs back, the CJK fonts of the printed forms (TW-Kai/TW-Sung carry the
 # CNS 11643 full character set, rare name characters included), and the load generator.
 DEB_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver
-  chromium chromium-driver
+  chromium chromium-driver dbus openbox
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
   wrk

@@ -5,6 +5,9 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "set_language",
+    "preferences",
+    "set_shortcuts",
+    "set_text_zoom",
     "has_offline_cache",
     "login",
     "open_offline",

@@ -85,20 +85,7 @@ impl Phone {
         self.n += 1;
         let png = self.c.screenshot().await.expect("screenshot");
         std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.n)), png).expect("save screenshot");
-        let axe = std::fs::read_to_string(repo_root().join("ui/node_modules/axe-core/axe.min.js"))
-            .expect("axe-core from ui/node_modules (npm ci)");
-        self.c.execute(&axe, vec![]).await.expect("inject axe-core");
-        let result = self
-            .c
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
-                   .then(r => done(r.violations.map(v => ({ id: v.id, help: v.help,
-                     nodes: v.nodes.map(n => n.target.join(' ')) }))));",
-                vec![],
-            )
-            .await
-            .expect("axe.run");
+        let result = axe_violations(&self.c).await;
         let violations = result.as_array().cloned().unwrap_or_default();
         assert!(violations.is_empty(), "axe found violations on {name}: {result:#}");
     }

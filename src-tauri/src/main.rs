@@ -13,6 +13,7 @@
 
 mod commands;
 mod settings;
+mod shell;
 
 use binddesk_review::EngineConfig;
 use binddesk_review::secrets::SecretStore;
@@ -33,12 +34,33 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 
 fn main() {
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the first and exits before anything else.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| shell::focus_first(app)))
+        .plugin(shell::log_plugin())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
+            shell::install_panic_hook(app.handle());
+            shell::crash_test();
             let dir = data_dir(app);
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                shell::startup_problem(
+                    app.handle(),
+                    &format!("無法建立資料夾 {}，離線資料與設定無法保存。請聯絡資訊組。", dir.display()),
+                    &format!("The data folder {} cannot be created ({e}): offline copies and settings cannot be kept. Tell IT.", dir.display()),
+                );
+            }
             let saved = settings::load(&dir);
+            log::info!("BindDesk {} started", env!("CARGO_PKG_VERSION"));
             let config = SecretStore::from_env()
                 .map(|secrets| EngineConfig { data_dir: dir.clone(), secrets })
                 .map_err(|e| e.to_string());
+            if let Err(e) = &config {
+                shell::startup_problem(
+                    app.handle(),
+                    "找不到系統的憑證儲存區，無法保護離線資料；仍可連線審核。請聯絡資訊組。",
+                    &format!("No credential store ({e}): offline copies cannot be protected; online review still works. Tell IT."),
+                );
+            }
             if let (Some(win), Some(g)) = (app.get_webview_window("main"), saved.window) {
                 // A remembered geometry is only applied when it is plausible, and the
                 // position only when it is still on a screen (a projector unplugged since).
@@ -54,6 +76,15 @@ fn main() {
                     if on_a_screen {
                         let _ = win.set_position(tauri::PhysicalPosition::new(g.x, g.y));
                     }
+                }
+            }
+            if let Some(win) = app.get_webview_window("main") {
+                if saved.maximized {
+                    let _ = win.maximize();
+                }
+                let zoom = settings::clamp_zoom(saved.text_zoom.unwrap_or(1.0));
+                if zoom != 1.0 {
+                    let _ = win.set_zoom(zoom);
                 }
             }
             app.manage(AppState {
@@ -89,13 +120,17 @@ fn main() {
                 if state.geometry_changes.load(Ordering::SeqCst) != change {
                     return;
                 }
-                if window.is_minimized().unwrap_or(false) || window.is_maximized().unwrap_or(false) {
+                if window.is_minimized().unwrap_or(false) {
                     return;
                 }
-                let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else { return };
+                let maximized = window.is_maximized().unwrap_or(false);
                 let mut s = state.settings.lock().unwrap_or_else(|p| p.into_inner());
-                s.window =
-                    Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
+                s.maximized = maximized;
+                // The geometry under a maximized window is the one to come back to.
+                if !maximized && let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) {
+                    s.window =
+                        Some(settings::Geometry { x: pos.x, y: pos.y, width: size.width, height: size.height });
+                }
                 let _ = settings::save(&state.data_dir, &s);
             };
             if closing {
@@ -110,6 +145,9 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::set_language,
+            commands::prefs::preferences,
+            commands::prefs::set_shortcuts,
+            commands::prefs::set_text_zoom,
             commands::session::has_offline_cache,
             commands::session::login,
             commands::session::open_offline,
@@ -141,7 +179,7 @@ fn main() {
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
-        eprintln!("BindDesk could not start: {e}");
+        shell::fatal(&e.to_string());
         std::process::exit(1);
     }
 }

@@ -24,8 +24,22 @@ pub struct Settings {
     pub service_url: Option<String>,
     /// The last username.
     pub username: Option<String>,
-    /// The main window's geometry.
+    /// The main window's geometry (when it was last not maximized).
     pub window: Option<Geometry>,
+    /// The window was maximized when last closed: it comes back maximized.
+    pub maximized: bool,
+    /// Single-key shortcuts (`a`, `r`, `A`…) are on unless turned off (WCAG 2.1.4).
+    pub shortcuts: Option<bool>,
+    /// Text size, 1.0 = 100 % (Ctrl +/−/0), kept between runs.
+    pub text_zoom: Option<f64>,
+}
+
+/// The text sizes Ctrl +/− steps through.
+pub const ZOOM_STEPS: [f64; 8] = [0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0];
+
+/// A text size within what the layout is made for.
+pub fn clamp_zoom(z: f64) -> f64 {
+    if z.is_finite() { z.clamp(ZOOM_STEPS[0], ZOOM_STEPS[ZOOM_STEPS.len() - 1]) } else { 1.0 }
 }
 
 /// The settings file in a data folder.
@@ -65,6 +79,9 @@ mod tests {
             service_url: Some("https://binding.example".into()),
             username: Some("t.info2".into()),
             window: Some(Geometry { x: 10, y: 20, width: 1300, height: 820 }),
+            maximized: true,
+            shortcuts: Some(false),
+            text_zoom: Some(1.5),
         };
         save(&dir, &s).expect("save");
         assert_eq!(load(&dir), s);
@@ -73,5 +90,13 @@ mod tests {
         std::fs::write(path(&dir), vec![b' '; 70 * 1024]).expect("write");
         assert_eq!(load(&dir), Settings::default(), "an oversized file is not read");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn zoom_stays_in_range() {
+        assert_eq!(clamp_zoom(9.0), 2.0);
+        assert_eq!(clamp_zoom(0.1), 0.8);
+        assert_eq!(clamp_zoom(f64::NAN), 1.0);
+        assert_eq!(clamp_zoom(1.25), 1.25);
     }
 }

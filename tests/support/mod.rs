@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod app;
+
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -251,4 +253,22 @@ pub async fn launch_phone_browser(downloads: &Path) -> (ProcessGuard, fantoccini
             Err(e) => panic!("no WebDriver session with Chromium: {e}"),
         }
     }
+}
+
+/// axe-core (from ui/node_modules) run in the page: the WCAG 2.1 A and AA rules and
+/// axe's best practices. Returns the violations, `[]` when there are none.
+pub async fn axe_violations(c: &fantoccini::Client) -> serde_json::Value {
+    let axe = std::fs::read_to_string(repo_root().join("ui/node_modules/axe-core/axe.min.js"))
+        .expect("axe-core from ui/node_modules (npm ci)");
+    c.execute(&axe, vec![]).await.expect("inject axe-core");
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
+           .then(r => done(r.violations.map(v => ({ id: v.id, help: v.help,
+             nodes: v.nodes.map(n => n.target.join(' ')) }))))
+           .catch(e => done([{ id: 'axe-failed', help: String(e), nodes: [] }]));",
+        vec![],
+    )
+    .await
+    .expect("axe.run")
 }

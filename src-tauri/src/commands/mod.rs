@@ -46,6 +46,8 @@ pub struct CommandError {
 
 impl CommandError {
     fn new(code: ErrorCode, message: impl ToString) -> CommandError {
+        // The code only: a message can hold a path or a name.
+        log::warn!("error shown: {}", code.as_str());
         CommandError { code: code.as_str().into(), message: message.to_string(), minutes: None }
     }
 }
@@ -177,6 +179,7 @@ pub fn bench_mark(label: String, ms: f64) {
 }
 
 pub mod decisions;
+pub mod prefs;
 pub mod print;
 pub mod review;
 pub mod session;

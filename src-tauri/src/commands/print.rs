@@ -152,18 +152,14 @@ fn printed(state: &AppState, path: &str) -> Res<PathBuf> {
 
 /// Opens a PDF this session printed in the system's viewer.
 #[tauri::command]
-pub fn open_path(state: State<'_, AppState>, path: String) -> Res<()> {
+pub fn open_path(app: AppHandle, state: State<'_, AppState>, path: String) -> Res<()> {
+    use tauri_plugin_opener::OpenerExt;
     let p = printed(&state, &path)?;
-    let mut cmd = if cfg!(target_os = "windows") {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    cmd.arg(&p).spawn().map(|_| ()).map_err(|e| CommandError::new(ErrorCode::OpenFailed, e))
+    // The opener plugin: the system's viewer, without a console window or shell quoting
+    // (`cmd /C start` broke on `&` in a path).
+    app.opener()
+        .open_path(p.to_string_lossy(), None::<&str>)
+        .map_err(|e| CommandError::new(ErrorCode::OpenFailed, e))
 }
 
 /// Sends a PDF this session printed to the default printer (CUPS `lp`).

@@ -25,6 +25,7 @@ pub async fn login(
         s.username = Some(username.trim().to_string());
     });
     *state.engine.write().await = Some(Arc::new(e));
+    log::info!("logged in online: {} cached, {} waiting to send", status.cached, status.queued);
     Ok(status)
 }
 

@@ -13,6 +13,16 @@ pub async fn sync_now(app: AppHandle, state: State<'_, AppState>, manual: bool) 
         let _ = app.emit("sync-progress", p);
     };
     let report = if manual { e.sync_now(&emit, &cancel).await? } else { e.sync(&emit, &cancel).await? };
+    // Counts only: the log is for IT and holds nothing about applicants.
+    log::info!(
+        "sync: {} applications, {} signatures, {} bytes, {} decisions sent, {} conflicts{}",
+        report.applications,
+        report.signatures,
+        report.bytes,
+        report.sent,
+        report.conflicts,
+        if report.cancelled { ", cancelled" } else { "" }
+    );
     Ok(report)
 }
 

@@ -36,6 +36,9 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   setLanguage: (lang: string) => call<void>("set_language", { lang }),
+  preferences: () => call<{ shortcuts: boolean; text_zoom: number }>("preferences"),
+  setShortcuts: (on: boolean) => call<void>("set_shortcuts", { on }),
+  setTextZoom: (zoom: number) => call<number>("set_text_zoom", { zoom }),
   hasOfflineCache: (serviceUrl: string, username: string) => call<boolean>("has_offline_cache", { serviceUrl, username }),
   login: (serviceUrl: string, username: string, password: string) => call<EngineStatus>("login", { serviceUrl, username, password }),
   openOffline: (serviceUrl: string, username: string, password: string) =>

@@ -149,6 +149,23 @@ export const messages = {
   keySync: { "zh-TW": "同步", en: "Sync" },
   keyHelp: { "zh-TW": "顯示快速鍵", en: "Show shortcuts" },
   keyUndo: { "zh-TW": "復原未送出的決定", en: "Undo an unsent decision" },
+  // settings and accessibility
+  settings: { "zh-TW": "設定", en: "Settings" },
+  shortcutsOn: { "zh-TW": "啟用單鍵快速鍵（a、r、x、j、k…）", en: "Single-key shortcuts (a, r, x, j, k…)" },
+  shortcutsHint: {
+    "zh-TW": "快速鍵只在焦點位於列表或詳細資料時作用，輸入文字時不會觸發。使用語音輸入或螢幕報讀軟體時可關閉。",
+    en: "Shortcuts act only with the focus on the list or the details, never while typing. Turn them off if you use speech input or a screen reader.",
+  },
+  shortcutsAreOff: { "zh-TW": "單鍵快速鍵已關閉，可在「設定」開啟。", en: "Single-key shortcuts are off; turn them on in Settings." },
+  textSize: { "zh-TW": "文字大小", en: "Text size" },
+  smaller: { "zh-TW": "縮小文字", en: "Smaller text" },
+  larger: { "zh-TW": "放大文字", en: "Larger text" },
+  zoomReset: { "zh-TW": "恢復 100%", en: "Back to 100%" },
+  zoomHint: { "zh-TW": "也可按 Ctrl + 加號／減號／0，下次開啟時會記住。", en: "Ctrl + plus / minus / 0 work too; the size is kept for next time." },
+  applications: { "zh-TW": "申請列表", en: "Applications" },
+  selectRow: { "zh-TW": "選取", en: "Select" },
+  classesNav: { "zh-TW": "班級", en: "Classes" },
+  statusTabs: { "zh-TW": "申請狀態", en: "Statuses" },
   // errors: the words of each code are generated from Rust (ERROR_MESSAGES)
   errGeneric: { "zh-TW": "發生錯誤", en: "Something went wrong" },
 } as const satisfies Record<string, Record<Lang, string>>;
