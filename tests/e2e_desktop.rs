@@ -305,7 +305,7 @@ async fn one_instance_and_a_log_without_personal_data() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_maximized_window_comes_back_maximized_and_a_panic_is_logged_and_shown() {
+async fn a_maximized_window_comes_back_maximized_and_problems_are_logged_and_shown() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let fx = Fixture::start();
     {
@@ -338,6 +338,26 @@ async fn a_maximized_window_comes_back_maximized_and_a_panic_is_logged_and_shown
                 "no logged panic and dialog: {text} {windows} {:?}",
                 fx.display.window_titles()
             );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // A start-up problem (a data folder that cannot be made: here a file stands in its
+    // way) is shown in a dialog beside the window, not only on stderr.
+    {
+        let count = |titles: Vec<String>| titles.iter().filter(|t| t.contains("BindDesk")).count();
+        let before = count(fx.display.window_titles());
+        let blocked = fx.dir.join("not-a-folder");
+        std::fs::write(&blocked, b"x").expect("a file in the way");
+        let mut cmd = Command::new(app_binary());
+        cmd.env("DISPLAY", &fx.display.name)
+            .env("BINDDESK_DATA_DIR", blocked.join("data"))
+            .env("BINDDESK_SECRET_DIR", fx.dir.join("secrets-blocked"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let _app = ProcessGuard::spawn("binddesk", &mut cmd);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while count(fx.display.window_titles()) < before + 2 {
+            assert!(Instant::now() < deadline, "no start-up dialog: {:?}", fx.display.window_titles());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }

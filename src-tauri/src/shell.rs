@@ -12,8 +12,10 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 /// `~/.local/share/tw.binddesk.desktop/logs` on Linux).
 pub fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     use tauri_plugin_log::{RotationStrategy, Target, TargetKind};
+    // A data folder that cannot be made is reported by a dialog at start-up; the log
+    // then goes to the platform's folder rather than stopping the program.
     let target = match std::env::var_os("BINDDESK_DATA_DIR") {
-        Some(d) if !d.is_empty() => {
+        Some(d) if !d.is_empty() && std::fs::create_dir_all(PathBuf::from(&d).join("logs")).is_ok() => {
             TargetKind::Folder { path: PathBuf::from(d).join("logs"), file_name: Some("binddesk".into()) }
         }
         _ => TargetKind::LogDir { file_name: Some("binddesk".into()) },
