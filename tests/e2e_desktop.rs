@@ -165,7 +165,16 @@ async fn shortcuts_stay_out_of_typing_can_be_turned_off_and_text_grows_without_c
     let _turn = ONE_AT_A_TIME.lock().await;
     let fx = Fixture::start();
     let password = fx.svc.password("t.info2").expect("password");
-    let (_driver, mut ui) = fx.app("t.info2", "settings").await;
+    // The system's PDF viewer cannot run here: an `xdg-open` that writes down what it was
+    // asked to open stands in for it, first on the PATH the opener plugin searches.
+    let bin = fx.dir.join("fake-bin");
+    std::fs::create_dir_all(&bin).expect("fake bin");
+    let opened = fx.dir.join("opened.txt");
+    let script = format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display());
+    std::fs::write(bin.join("xdg-open"), script).expect("fake xdg-open");
+    Command::new("chmod").arg("755").arg(bin.join("xdg-open")).status().expect("chmod");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let (_driver, mut ui) = fx.app_with("t.info2", "settings", &[("PATH", path)]).await;
     ui.c.set_window_rect(0, 0, 1280, 800).await.expect("1280×800");
     ui.login(&password).await;
     ui.click_until("[data-testid=tab-pending]", "[data-testid=tab-pending][aria-pressed=true]").await;
@@ -216,6 +225,24 @@ async fn shortcuts_stay_out_of_typing_can_be_turned_off_and_text_grows_without_c
     ui.find("[data-testid=shortcuts-off]").await;
     ui.shot("shortcuts-off").await;
     ui.press('\u{E00C}').await;
+
+    // The printed PDF opens in the system's viewer through the opener plugin.
+    ui.click("[data-testid=print-matching]").await;
+    ui.click("[data-testid=print-go]").await;
+    let result = ui.until_text("[data-testid=print-result]", |t| t.contains(".pdf")).await;
+    ui.click("[data-testid=print-open]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let asked = loop {
+        let asked = std::fs::read_to_string(&opened).unwrap_or_default();
+        if !asked.is_empty() {
+            break asked;
+        }
+        assert!(Instant::now() < deadline, "the viewer was never asked to open the PDF");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(asked.ends_with(".pdf") && std::path::Path::new(&asked).exists(), "{asked} ({result})");
+    ui.press('\u{E00C}').await;
+    ui.gone("[data-testid=print-dialog]").await;
 
     // Text at 200 %, remembered; rows not clipped, the detail not cut off.
     // Once with the settings' button, then with Ctrl + (the keys work anywhere).

@@ -165,13 +165,24 @@ impl Fixture {
     }
 
     pub async fn app(&self, user: &str, name: &'static str) -> (ProcessGuard, Ui) {
-        let env = [
+        self.app_with(user, name, &[]).await
+    }
+
+    /// The app, with more environment variables.
+    pub async fn app_with(
+        &self,
+        user: &str,
+        name: &'static str,
+        extra: &[(&str, String)],
+    ) -> (ProcessGuard, Ui) {
+        let mut env = vec![
             ("BINDDESK_SERVICE_URL", self.svc.base.clone()),
             ("BINDDESK_USERNAME", user.to_string()),
             ("BINDDESK_DATA_DIR", self.dir.join(format!("app-{user}")).to_string_lossy().into_owned()),
             ("BINDDESK_SECRET_DIR", self.dir.join(format!("secrets-{user}")).to_string_lossy().into_owned()),
             ("BINDDESK_PRINT_DIR", self.dir.join("prints").to_string_lossy().into_owned()),
         ];
+        env.extend_from_slice(extra);
         let (driver, c) = launch_app(&self.display, &env).await;
         (driver, Ui { c, name, shots: 0 })
     }
