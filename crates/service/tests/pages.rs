@@ -77,6 +77,21 @@ async fn the_session_cookie_cannot_be_read_or_forged_across_sites() {
         assert!(set.contains(attr), "{attr} missing: {set}");
     }
     assert!(!set.contains("Secure"), "plain http on loopback: no Secure (the browser would drop it)");
+    // Behind a TLS proxy on this host (the service on loopback), the proxy says https.
+    let (s, _) = svc
+        .post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": "proxied@example.com.tw"}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let proxied_code = svc.latest_code("proxied@example.com.tw").await;
+    let r = svc
+        .http
+        .post(svc.url("/api/v1/parent/session"))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"address": "proxied@example.com.tw", "code": proxied_code}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()[SET_COOKIE].to_str().unwrap().contains("; Secure"), "Secure behind a TLS proxy");
     let cookie = set.split(';').next().unwrap().to_string();
     let list = |extra: &[(&str, &str)]| {
         let mut req = svc.http.get(svc.url("/api/v1/parent/applications")).header("cookie", &cookie);

@@ -19,6 +19,18 @@ pub const PAGE_HEADER: &str = "x-binddesk-page";
 /// The cookie's path: the API only, never sent with page or asset requests.
 const COOKIE_PATH: &str = "/api/v1/";
 
+/// Whether the browser reached us over HTTPS: the service listens beyond loopback (so a
+/// TLS proxy stands in front), or a proxy on this host says so (`X-Forwarded-Proto:
+/// https`). Believing the header can only add `Secure` and HSTS, never remove them, so
+/// a client that lies about it gains nothing.
+pub fn over_https(listens_beyond_loopback: bool, headers: &axum::http::HeaderMap) -> bool {
+    listens_beyond_loopback
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
+}
+
 /// The session token in the request's cookies, if any.
 pub fn session_token(parts: &Parts) -> Option<&str> {
     parts
@@ -97,6 +109,17 @@ mod tests {
         assert!(check_same_site(&parts(&evil)).is_err());
         let ours = [("host", "a.test:8080"), (PAGE_HEADER, "1"), ("origin", "http://a.test:8080")];
         assert!(check_same_site(&parts(&ours)).is_ok());
+    }
+
+    #[test]
+    fn a_proxy_on_this_host_can_say_https() {
+        let mut h = axum::http::HeaderMap::new();
+        assert!(!over_https(false, &h));
+        assert!(over_https(true, &h));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("HTTPS"));
+        assert!(over_https(false, &h));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        assert!(!over_https(false, &h));
     }
 
     #[test]

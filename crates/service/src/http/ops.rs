@@ -54,16 +54,20 @@ pub async fn dev_registry(
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "staff", security(("bearer" = [])), description = "Ends the caller's session, a staff member's or a parent's.", responses((status = 204), (status = 401, body = ErrorResponse)))]
-pub async fn logout(State(state): State<AppState>, auth: super::AnySession) -> ApiResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: super::AnySession,
+) -> ApiResult<Response> {
     let h = auth.token_hash;
     state.run(move |s| s.delete_session(&h)).await?;
-    let clear = super::cookie::clear_session(state.config.https);
+    let clear = super::cookie::clear_session(super::cookie::over_https(state.config.https, &headers));
     Ok((StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, clear)]).into_response())
 }
 
 /// `/`: the parents' pages.
 pub async fn parent_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match super::pages::asset("", &headers, state.config.https) {
+    match super::pages::asset("", &headers, super::cookie::over_https(state.config.https, &headers)) {
         Some(page) => page,
         None => ApiError::Unavailable(
             "the parents' pages were not built into this service (run `npm --prefix ui run build`, then build the service)"
@@ -82,7 +86,8 @@ pub async fn not_found(
 ) -> Response {
     let path = uri.path().trim_start_matches('/');
     let page_request = (method == Method::GET || method == Method::HEAD) && !path.starts_with("api/");
-    if page_request && let Some(asset) = super::pages::asset(path, &headers, state.config.https) {
+    let https = super::cookie::over_https(state.config.https, &headers);
+    if page_request && let Some(asset) = super::pages::asset(path, &headers, https) {
         return asset;
     }
     ApiError::NotFound("no such route").into_response()

@@ -28,13 +28,15 @@ pub async fn request_code(
 #[utoipa::path(post, path = "/api/v1/parent/session", tag = "parent", request_body = ParentSessionRequest, responses((status = 200, body = ParentSessionResponse), (status = 401, body = ErrorResponse), (status = 429, description = "too many wrong codes for this address or from this network", body = ErrorResponse)))]
 pub async fn login(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     client: ClientAddr,
     Json(req): Json<ParentSessionRequest>,
 ) -> ApiResult<([(axum::http::HeaderName, axum::http::HeaderValue); 1], Json<ParentSessionResponse>)> {
     let session = crate::app::codes::start_session(&state, &client.0, &req.address, &req.code).await?;
     // The parents' pages use the cookie (their script never sees it); API clients the token.
     let max_age = state.config.parent_session_minutes * 60;
-    let cookie = super::cookie::set_session(&session.token, max_age, state.config.https);
+    let secure = super::cookie::over_https(state.config.https, &headers);
+    let cookie = super::cookie::set_session(&session.token, max_age, secure);
     Ok(([(axum::http::header::SET_COOKIE, cookie)], Json(session)))
 }
 
