@@ -20,46 +20,83 @@ pub struct FontSource {
     pub face: usize,
 }
 
-impl FontSource {
-    fn at(path: &str, face: usize) -> FontSource {
-        FontSource { path: PathBuf::from(path), face }
-    }
-}
-
-/// Where fonts are looked for, in order. The first one found that parses is the
-/// primary font; every later one found is a fallback for the characters it lacks.
+/// The font families looked for, in order, by name (a font database such as the
+/// system's, not fixed paths: a font a user installed for themselves is found too). The
+/// first one found that parses is the primary font; every later one is a fallback for
+/// the characters it lacks.
 ///
-/// On Linux AR PL UKai's Taiwan face comes first: a kai face like 標楷體 whose subset
-/// costs about half as much per glyph as TW-Kai's (a one-page form stays small); TW-Kai
-/// and its Extension B and Plus files follow, for the rare characters of names.
+/// 標楷體 (DFKai-SB, Windows) and BiauKai (macOS) first, as Taiwanese official forms use
+/// them; on Linux AR PL UKai's Taiwan face, a kai face whose subset costs about half as
+/// much per glyph as TW-Kai's (a one-page form stays small); then TW-Kai with its
+/// Extension B and Plus files and MingLiU-ExtB for the rare characters of names, then
+/// Sung/Ming faces for anything still missing.
+pub const PREFERRED_FAMILIES: &[&str] = &[
+    "DFKai-SB",
+    "標楷體",
+    "BiauKai",
+    "標楷體-繁",
+    "AR PL UKai TW",
+    "TW-Kai",
+    "TW-Kai-Ext-B",
+    "TW-Kai-Plus",
+    "MingLiU-ExtB",
+    "細明體-ExtB",
+    "TW-Sung",
+    "TW-Sung-Ext-B",
+    "TW-Sung-Plus",
+    "AR PL UMing TW",
+    "MingLiU",
+    "細明體",
+];
+
+/// The fonts of this machine, in [`PREFERRED_FAMILIES`] order, after the file named by
+/// [`FONT_ENV`] if any: the system's font folders and the user's own (on Windows
+/// `%WINDIR%\Fonts` and `%LOCALAPPDATA%\Microsoft\Windows\Fonts`; on macOS
+/// `/Library/Fonts` and `~/Library/Fonts`; on Linux `/usr/share/fonts` and
+/// `~/.local/share/fonts`).
 pub fn default_candidates() -> Vec<FontSource> {
     let mut v: Vec<FontSource> = Vec::new();
     if let Some(p) = std::env::var_os(FONT_ENV) {
         v.push(FontSource { path: PathBuf::from(p), face: 0 });
     }
-    for (p, face) in [
-        // Windows: 標楷體 (DFKai-SB) and its Extension B companion.
-        ("C:\\Windows\\Fonts\\kaiu.ttf", 0),
-        ("C:\\Windows\\Fonts\\kaiu_0.ttf", 0),
-        // macOS: BiauKai.
-        ("/Library/Fonts/BiauKai.ttf", 0),
-        // Debian/Ubuntu: AR PL UKai TW (fonts-arphic-ukai), face 2 of the collection.
-        ("/usr/share/fonts/truetype/arphic/ukai.ttc", 2),
-        // TW-Kai, the CNS 11643 full character set (fonts-cns11643-kai).
-        ("/usr/share/fonts/truetype/cns11643/TW-Kai-98_1.ttf", 0),
-        ("/usr/share/fonts/truetype/cns11643/TW-Kai-Ext-B-98_1.ttf", 0),
-        ("/usr/share/fonts/truetype/cns11643/TW-Kai-Plus-98_1.ttf", 0),
-        // Sung/Ming faces for anything still missing.
-        ("/usr/share/fonts/truetype/cns11643/TW-Sung-98_1.ttf", 0),
-        ("/usr/share/fonts/truetype/cns11643/TW-Sung-Ext-B-98_1.ttf", 0),
-        ("/usr/share/fonts/truetype/cns11643/TW-Sung-Plus-98_1.ttf", 0),
-        ("/usr/share/fonts/truetype/arphic/uming.ttc", 2),
-        ("C:\\Windows\\Fonts\\mingliub.ttc", 0),
-        ("C:\\Windows\\Fonts\\mingliu.ttc", 0),
-    ] {
-        v.push(FontSource::at(p, face));
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    let faces = db.faces().filter_map(|f| match &f.source {
+        fontdb::Source::File(path) | fontdb::Source::SharedFile(path, _) => {
+            let names: Vec<String> = f.families.iter().map(|(name, _)| name.clone()).collect();
+            Some((names, path.clone(), f.index as usize))
+        }
+        fontdb::Source::Binary(_) => None,
+    });
+    for source in in_preferred_order(faces, PREFERRED_FAMILIES) {
+        if !v.contains(&source) {
+            v.push(source);
+        }
     }
     v
+}
+
+/// The faces whose family is one of `preferred`, in that order (each face once).
+pub fn in_preferred_order(
+    faces: impl IntoIterator<Item = (Vec<String>, PathBuf, usize)>,
+    preferred: &[&str],
+) -> Vec<FontSource> {
+    let mut ranked: Vec<(usize, FontSource)> = faces
+        .into_iter()
+        .filter_map(|(names, path, face)| {
+            let rank = preferred.iter().position(|want| names.iter().any(|n| n == want))?;
+            Some((rank, FontSource { path, face }))
+        })
+        .collect();
+    // Stable: faces of one family keep the order the database found them in.
+    ranked.sort_by_key(|(rank, _)| *rank);
+    let mut out: Vec<FontSource> = Vec::new();
+    for (_, s) in ranked {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// One font file, parsed on first use.
@@ -141,5 +178,53 @@ impl FontSet {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(names: &[&str], path: &str, index: usize) -> (Vec<String>, PathBuf, usize) {
+        (names.iter().map(|n| n.to_string()).collect(), PathBuf::from(path), index)
+    }
+
+    #[test]
+    fn families_come_in_the_preferred_order_each_once() {
+        let found = vec![
+            face(&["TW-Kai-Ext-B", "全字庫正楷體 Ext-B"], "/f/TW-Kai-Ext-B.ttf", 0),
+            face(&["Noto Sans CJK TC"], "/f/noto.ttc", 3),
+            face(&["AR PL UKai TW"], "/f/ukai.ttc", 2),
+            face(
+                &["MingLiU-ExtB", "細明體-ExtB"],
+                "C:/Users/t/AppData/Local/Microsoft/Windows/Fonts/mingliub.ttc",
+                0,
+            ),
+            face(&["DFKai-SB", "標楷體"], "C:/Windows/Fonts/kaiu.ttf", 0),
+            face(&["DFKai-SB", "標楷體"], "C:/Windows/Fonts/kaiu.ttf", 0),
+        ];
+        let order: Vec<String> = in_preferred_order(found, PREFERRED_FAMILIES)
+            .into_iter()
+            .map(|s| format!("{}#{}", s.path.display(), s.face))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "C:/Windows/Fonts/kaiu.ttf#0",
+                "/f/ukai.ttc#2",
+                "/f/TW-Kai-Ext-B.ttf#0",
+                "C:/Users/t/AppData/Local/Microsoft/Windows/Fonts/mingliub.ttc#0",
+            ],
+            "標楷體 first, a user's own MingLiU-ExtB found, an unrelated family left out"
+        );
+    }
+
+    #[test]
+    fn this_machine_s_fonts_are_found_by_name() {
+        // scripts/setup.sh installs fonts-arphic-ukai and fonts-cns11643-kai.
+        let found = default_candidates();
+        let first = found.first().expect("a CJK font on this machine");
+        assert!(first.path.ends_with("ukai.ttc") && first.face == 2, "AR PL UKai TW first: {found:?}");
+        assert!(found.iter().any(|s| s.path.ends_with("TW-Kai-Ext-B-98_1.ttf")), "{found:?}");
     }
 }
