@@ -233,6 +233,15 @@ async fn shortcuts_stay_out_of_typing_can_be_turned_off_and_text_grows_without_c
     ui.click("[data-testid=print-matching]").await;
     ui.click("[data-testid=print-go]").await;
     let result = ui.until_text("[data-testid=print-result]", |t| t.contains(".pdf")).await;
+    // Only what this computer can do is offered: with no `lp` on the PATH (Windows, or
+    // a machine without CUPS), no "send to the printer", and the words say what to do.
+    let lp =
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("lp").is_file()));
+    let offered = ui.c.find(Locator::Css("[data-testid=print-send]")).await.is_ok();
+    assert_eq!(offered, lp, "send-to-printer offered exactly when lp exists");
+    if !lp {
+        assert!(ui.text("[data-testid=print-from-viewer]").await.contains("PDF 檢視器"));
+    }
     ui.click("[data-testid=print-open]").await;
     let deadline = Instant::now() + Duration::from_secs(15);
     let asked = loop {

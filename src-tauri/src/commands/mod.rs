@@ -143,6 +143,8 @@ pub struct AppInfo {
     bench: bool,
     /// Bench baseline: show an empty window.
     empty: bool,
+    /// A PDF can go straight to a printer here (`lp`); otherwise print from the viewer.
+    direct_print: bool,
 }
 
 #[tauri::command]
@@ -161,6 +163,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         },
         bench: std::env::var_os("BINDDESK_BENCH").is_some(),
         empty: std::env::var_os("BINDDESK_BENCH_EMPTY").is_some(),
+        direct_print: print::can_send_to_printer(),
     }
 }
 

@@ -162,6 +162,18 @@ pub fn open_path(app: AppHandle, state: State<'_, AppState>, path: String) -> Re
         .map_err(|e| CommandError::new(ErrorCode::OpenFailed, e))
 }
 
+/// Whether this computer can send a PDF straight to a printer: CUPS `lp` on the PATH
+/// (Linux, macOS). Windows has no `lp`: there the UI says to open the PDF and print it
+/// from the viewer, and offers nothing it cannot do.
+pub fn can_send_to_printer() -> bool {
+    if cfg!(windows) {
+        return false;
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join("lp").is_file()))
+        .unwrap_or(false)
+}
+
 /// Sends a PDF this session printed to the default printer (CUPS `lp`).
 #[tauri::command]
 pub fn send_to_printer(state: State<'_, AppState>, path: String) -> Res<String> {

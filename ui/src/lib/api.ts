@@ -11,6 +11,8 @@ export type AppInfo = {
   name_zh_tw: string; name_en: string; version: string;
   service_url: string | null; username: string | null; lang: string;
   credential_store: string; bench: boolean; empty: boolean;
+  /** A PDF can go straight to a printer on this computer (CUPS `lp`); not on Windows. */
+  direct_print: boolean;
 };
 
 /** An error from a command: a stable code the UI translates. */

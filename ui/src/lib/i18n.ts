@@ -136,6 +136,10 @@ export const messages = {
   openPdf: { "zh-TW": "開啟", en: "Open" },
   sendToPrinter: { "zh-TW": "送至印表機", en: "Send to the printer" },
   sentToPrinter: { "zh-TW": "已送至印表機", en: "Sent to the printer" },
+  printFromViewer: {
+    "zh-TW": "這台電腦無法直接送印：請按「開啟」，在 PDF 檢視器中按「列印」選擇學校的印表機。",
+    en: "This computer cannot send to a printer directly: press “Open” and print from the PDF viewer, choosing the school's printer.",
+  },
   missingGlyphs: { "zh-TW": "下列字元在這台電腦的字型中找不到，以代碼印出：", en: "These characters are in no font on this computer and print as codes:" },
   // keyboard
   shortcuts: { "zh-TW": "快速鍵", en: "Keyboard shortcuts" },
