@@ -24,12 +24,7 @@ struct Phone {
 
 impl Phone {
     async fn find(&self, css: &str) -> Element {
-        self.c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        wait_for(&self.c, css).await
     }
 
     /// A button by its visible words.
@@ -234,6 +229,20 @@ async fn decide(
     assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap_or_default());
 }
 
+/// The parent's own applications, through the API with the bearer token.
+async fn own_applications(http: &reqwest::Client, base: &str, token: &str) -> Vec<Value> {
+    let list: Value = http
+        .get(format!("{base}/api/v1/parent/applications"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("list JSON");
+    list["applications"].as_array().cloned().unwrap_or_default()
+}
+
 async fn wait_for_pdf(dir: &Path) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -341,21 +350,10 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
     p.check("submitted").await;
 
     // A reviewer approves one and returns the other.
-    let list: Value = http
-        .get(format!("{base}/api/v1/parent/applications"))
-        .bearer_auth(&token)
-        .send()
+    let pending: Vec<Value> = own_applications(&http, &base, &token)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pending: Vec<Value> = list["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .filter(|a| a["status"] == "pending")
-        .cloned()
         .collect();
     assert_eq!(pending.len(), 2);
     let chen = pending.iter().find(|a| a["student"]["name"] == "陳曉明").expect("陳曉明's");
@@ -378,17 +376,11 @@ async fn the_walkthrough_parent_applies_from_a_phone() {
     p.sign().await;
     p.press("送出資料").await;
     p.sees(&["已送出", "審核通過", "申請中"]).await;
-    let again: Value = http
-        .get(format!("{base}/api/v1/parent/applications"))
-        .bearer_auth(&token)
-        .send()
+    let lin_now = own_applications(&http, &base, &token)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lin_now =
-        again["applications"].as_array().unwrap().iter().find(|a| a["id"] == lin["id"]).unwrap().clone();
+        .into_iter()
+        .find(|a| a["id"] == lin["id"])
+        .expect("the corrected application");
     assert_eq!(lin_now["status"], "pending");
     assert_ne!(lin_now["signature"]["sha256"], signature_before, "a new signature");
 

@@ -17,12 +17,7 @@ pub struct Ui {
 
 impl Ui {
     pub async fn find(&self, css: &str) -> Element {
-        self.c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        wait_for(&self.c, css).await
     }
 
     /// Clicks `css`; an element redrawn between finding and clicking (WebKitWebDriver's

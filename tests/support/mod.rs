@@ -183,6 +183,16 @@ pub async fn launch_app(display: &Display, env: &[(&str, String)]) -> (ProcessGu
     let driver = ProcessGuard::spawn("tauri-driver", &mut cmd);
     let mut caps = serde_json::Map::new();
     caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
+    (driver, webdriver_session(port, caps, "the app").await)
+}
+
+/// A WebDriver session on the driver listening at `port`, retried for 30 s while the
+/// driver starts.
+async fn webdriver_session(
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
+    what: &str,
+) -> fantoccini::Client {
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -192,14 +202,23 @@ pub async fn launch_app(display: &Display, env: &[(&str, String)]) -> (ProcessGu
             .connect(&url)
             .await
         {
-            Ok(c) => return (driver, c),
+            Ok(c) => return c,
             Err(e) if Instant::now() < deadline => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(e) => panic!("no WebDriver session: {e}"),
+            Err(e) => panic!("no WebDriver session with {what}: {e}"),
         }
     }
+}
+
+/// Waits up to 20 s for the element `css`.
+pub async fn wait_for(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
 }
 
 /// Debian's chromedriver, driving Debian's chromium (scripts/setup.sh installs both).
@@ -236,23 +255,7 @@ pub async fn launch_phone_browser(downloads: &Path) -> (ProcessGuard, fantoccini
             }
         }),
     );
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match fantoccini::ClientBuilder::rustls()
-            .expect("rustls client")
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return (driver, c),
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-            Err(e) => panic!("no WebDriver session with Chromium: {e}"),
-        }
-    }
+    (driver, webdriver_session(port, caps, "Chromium").await)
 }
 
 /// axe-core (from ui/node_modules) run in the page: the WCAG 2.1 A and AA rules and
