@@ -1,6 +1,7 @@
 // The page's state: one object, its steps, and what each step collected. Nothing is
 // kept after the tab closes (no storage): the session lives in the HttpOnly cookie.
 import type { Application, CodeChannel, Parent, Relationship, SchoolLevel } from "../generated/api";
+import { api, asPageError, PageError } from "./api";
 import { tr, type Lang, type Word } from "./i18n";
 
 export type Step = "contact" | "students" | "consent" | "parent" | "check" | "status" | "resubmit" | "left";
@@ -39,6 +40,25 @@ class Page {
     this.notice = "";
     // The new step's heading takes focus, so a screen reader starts there.
     queueMicrotask(() => requestAnimationFrame(() => document.getElementById("step-heading")?.focus()));
+  }
+
+  /**
+   * Sends what the parent signed (a submission or a correction): a blank pad is refused
+   * before anything is sent; on success the status list is reloaded and shown; a session
+   * that ended starts over. The error to show, or null.
+   */
+  async sendSigned(pad: { isEmpty(): boolean; toPng(): string } | undefined, send: (png: string) => Promise<unknown>): Promise<PageError | null> {
+    if (!pad || pad.isEmpty()) return new PageError("signature_blank", {}, null, "");
+    try {
+      await send(pad.toPng());
+      this.applications = (await api.list()).applications;
+      this.go("status");
+      this.notice = this.t("sent");
+      return null;
+    } catch (err) {
+      if (err instanceof PageError && err.code === "session_ended") this.reset();
+      return asPageError(err);
+    }
   }
 
   /** Everything forgotten: after logout, leaving, or a session that ended. */
