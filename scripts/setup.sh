@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # (WebKitWebDriver for the app, Chromium and its driver for the parents' pages, a
 # private D-Bus bus for the one-instance test, a window manager to maximize a window),
 # reading PDFs back, the CJK fonts of the printed forms (TW-Kai/TW-Sung carry the
-# CNS 11643 full character set, rare name characters included), and the load generator.
+# CNS 11643 full character set, rare name characters included), the load generator, and
+# the Windows build (scripts/windows.sh): the mingw-w64 cross-compiler, Wine to run the
+# Windows programs, wixl and msiinfo for the installer.
 DEB_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
@@ -17,6 +19,7 @@ DEB_PACKAGES=(
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
   wrk
+  gcc-mingw-w64-x86-64 wine wine64 wixl msitools
 )
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -44,6 +47,13 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "No Rust toolchain (cargo) on PATH. Install Rust 1.89 or newer (https://rustup.rs) and run this again." >&2
   exit 1
+fi
+
+# The Windows target's standard library, for scripts/windows.sh (rustup's, when Rust came
+# from rustup; otherwise windows.sh says what is missing).
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  say "rustup target add x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
 fi
 
 # Vite 8 needs Node.js 20.19 or newer.

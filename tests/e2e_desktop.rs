@@ -4,6 +4,10 @@
 //! focus, the text size remembered, one instance only, and a log file without personal
 //! data. Screenshots of every screen, in both languages, land in target/e2e-screenshots/.
 
+// Linux only: these drive real windows and browsers (Xvfb, WebKitWebDriver, Chromium);
+// scripts/windows.sh builds them for Windows as empty test programs.
+#![cfg(target_os = "linux")]
+
 mod support;
 
 use fantoccini::Locator;

@@ -5,6 +5,10 @@
 //! administrator bulk-approves a filtered set and prints a class to PDF. Each step saves
 //! a screenshot in target/e2e-screenshots/.
 
+// Linux only: these drive real windows and browsers (Xvfb, WebKitWebDriver, Chromium);
+// scripts/windows.sh builds them for Windows as empty test programs.
+#![cfg(target_os = "linux")]
+
 mod support;
 
 use binddesk_domain::api::Application;

@@ -2,6 +2,10 @@
 //! WebDriver shows the app's title. Each test saves a screenshot in
 //! target/e2e-screenshots/.
 
+// Linux only: these drive real windows and browsers (Xvfb, WebKitWebDriver, Chromium);
+// scripts/windows.sh builds them for Windows as empty test programs.
+#![cfg(target_os = "linux")]
+
 mod support;
 
 use fantoccini::{ClientBuilder, Locator};

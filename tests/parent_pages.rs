@@ -5,6 +5,10 @@
 //! axe-core runs on every page (0 violations, WCAG 2.1 A and AA); screenshots of every
 //! step land in target/parent-screenshots/.
 
+// Linux only: these drive real windows and browsers (Xvfb, WebKitWebDriver, Chromium);
+// scripts/windows.sh builds them for Windows as empty test programs.
+#![cfg(target_os = "linux")]
+
 mod support;
 
 use binddesk_testkit::{RunningService, TempDir, binary_beside_test, latest_code, parent_login};

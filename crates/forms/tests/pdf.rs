@@ -5,9 +5,9 @@
 
 use binddesk_domain::api::Application;
 use binddesk_forms::{FormError, FormInput, RenderOptions, Renderer};
+use binddesk_testkit::{arg, pdf_text, poppler};
 use chrono::TimeZone;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 fn renderer() -> &'static Renderer {
@@ -44,17 +44,10 @@ fn write(name: &str, pdf: &[u8]) -> PathBuf {
 }
 
 fn tool(cmd: &str, args: &[&str], file: &Path) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e} (poppler-utils)"));
-    assert!(out.status.success(), "{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn text_of(pdf: &Path) -> String {
-    let out = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(pdf).arg("-").output().unwrap();
+    let file = arg(file);
+    let all: Vec<&str> = args.iter().copied().chain([file.as_str()]).collect();
+    let out = poppler(cmd, &all);
+    assert!(out.ok, "{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -73,7 +66,7 @@ fn every_field_is_in_the_text_masked_by_default() {
     let r = fixture_form();
     assert!(r.missing.is_empty(), "{:?}", r.missing);
     let p = write("one.pdf", &r.pdf);
-    let text = text_of(&p);
+    let text = pdf_text(&p);
     for want in [
         "臺北市校園單一身分驗證親子帳號申請書",
         "陳𠀋明",
@@ -104,7 +97,7 @@ fn every_field_is_in_the_text_masked_by_default() {
     let revealed = renderer()
         .render_one(FormInput { application: &a, signature_png: Some(&sig), school_name: None }, &opts(true))
         .unwrap();
-    let text = text_of(&write("one-revealed.pdf", &revealed.pdf));
+    let text = pdf_text(&write("one-revealed.pdf", &revealed.pdf));
     for want in ["A123456789", "YA94109161", "0928942045", "383401"] {
         assert!(text.contains(want), "{want} not shown when revealed");
     }
@@ -136,13 +129,11 @@ fn first_page_matches_the_reviewed_reference() {
     let r = fixture_form();
     let pdf = write("reference-check.pdf", &r.pdf);
     let prefix = out_dir().join("page");
-    let st = Command::new("pdftoppm")
-        .args(["-png", "-r", "50", "-gray", "-f", "1", "-l", "1", "-singlefile"])
-        .arg(&pdf)
-        .arg(&prefix)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let st = poppler(
+        "pdftoppm",
+        &["-png", "-r", "50", "-gray", "-f", "1", "-l", "1", "-singlefile", &arg(&pdf), &arg(&prefix)],
+    );
+    assert!(st.ok, "{}", String::from_utf8_lossy(&st.stderr));
     let rendered = image::open(prefix.with_extension("png")).unwrap().to_luma8();
     let reference_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/form-page1.png");
     if std::env::var_os("BINDDESK_UPDATE_REFERENCE").is_some() {
@@ -203,7 +194,7 @@ fn a_batch_stores_a_shared_signature_once_and_reports_progress() {
     let objects: std::collections::BTreeSet<&str> =
         images.lines().skip(2).filter_map(|l| l.split_whitespace().nth(10)).collect();
     assert_eq!(objects.len(), 2, "two distinct signatures, each stored once:\n{images}");
-    let text = text_of(&p);
+    let text = pdf_text(&p);
     assert!(text.contains("陳二明") && text.contains("第 3 頁，共 3 頁"));
 
     // Cancelled after the first form.
@@ -248,7 +239,7 @@ fn a_character_no_font_has_is_reported_and_shown_as_its_code_point() {
     assert!(!r.missing.is_empty());
     assert!(r.missing.iter().all(|m| m.character == '\u{10FFFD}'));
     assert!(r.missing.iter().any(|m| m.field == "parent.name"));
-    let text = text_of(&write("missing.pdf", &r.pdf));
+    let text = pdf_text(&write("missing.pdf", &r.pdf));
     assert!(text.contains("U+10FFFD"), "{text}");
 }
 
@@ -263,7 +254,7 @@ fn long_text_wraps_inside_the_page() {
         .render_one(FormInput { application: &a, signature_png: None, school_name: None }, &opts(false))
         .unwrap();
     let p = write("long.pdf", &r.pdf);
-    let out = Command::new("pdftotext").args(["-bbox", "-enc", "UTF-8"]).arg(&p).arg("-").output().unwrap();
+    let out = poppler("pdftotext", &["-bbox", "-enc", "UTF-8", &arg(&p), "-"]);
     let html = String::from_utf8_lossy(&out.stdout);
     let mut words = 0;
     for line in html.lines().filter(|l| l.contains("<word")) {
@@ -277,7 +268,7 @@ fn long_text_wraps_inside_the_page() {
         words += 1;
     }
     assert!(words > 50);
-    let text: String = text_of(&p).chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = pdf_text(&p).chars().filter(|c| !c.is_whitespace()).collect();
     let want: String = reason.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(text.contains(&want), "the whole reason is printed");
 }
@@ -331,8 +322,8 @@ fn a_large_batch_is_laid_out_in_parts_and_merged_into_one_file() {
     assert!(r.missing.iter().any(|m| m.application_id == "batch-100" && m.character == '\u{10FFFD}'));
 
     let p = write("large-batch.pdf", &r.pdf);
-    let info = Command::new("pdfinfo").arg(&p).output().unwrap();
-    assert!(info.status.success() && info.stderr.is_empty(), "{}", String::from_utf8_lossy(&info.stderr));
+    let info = poppler("pdfinfo", &[&arg(&p)]);
+    assert!(info.ok && info.stderr.is_empty(), "{}", String::from_utf8_lossy(&info.stderr));
     assert!(
         String::from_utf8_lossy(&info.stdout).lines().any(|l| l.starts_with("Pages:") && l.ends_with(" 130"))
     );
@@ -352,13 +343,11 @@ fn a_large_batch_is_laid_out_in_parts_and_merged_into_one_file() {
     // The images come back pixel for pixel (grey input stays as it is).
     let prefix = out_dir().join("large-batch-img");
     for page in ["2", "130"] {
-        let out = Command::new("pdfimages")
-            .args(["-png", "-f", page, "-l", page])
-            .arg(&p)
-            .arg(format!("{}-{page}", prefix.display()))
-            .output()
-            .unwrap();
-        assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = poppler(
+            "pdfimages",
+            &["-png", "-f", page, "-l", page, &arg(&p), &format!("{}-{page}", prefix.display())],
+        );
+        assert!(out.ok && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
         let back = image::open(format!("{}-{page}-000.png", prefix.display())).unwrap().to_luma8();
         let want = &sigs[if page == "2" { 1 } else { 0 }].1;
         assert_eq!(back.dimensions(), want.dimensions());
@@ -366,12 +355,8 @@ fn a_large_batch_is_laid_out_in_parts_and_merged_into_one_file() {
     }
     // Every form, in order, on its own page.
     for (page, id) in [(1, "batch-000"), (64, "batch-063"), (65, "batch-064"), (130, "batch-129")] {
-        let out = Command::new("pdftotext")
-            .args(["-enc", "UTF-8", "-f", &page.to_string(), "-l", &page.to_string()])
-            .arg(&p)
-            .arg("-")
-            .output()
-            .unwrap();
+        let page_arg = page.to_string();
+        let out = poppler("pdftotext", &["-enc", "UTF-8", "-f", &page_arg, "-l", &page_arg, &arg(&p), "-"]);
         assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(id), "page {page} holds {id}:\n{text}");

@@ -541,8 +541,7 @@ async fn an_admin_bulk_approves_and_prints_from_the_cache() {
     assert_eq!((out.pages, steps), (print_ids.len(), print_ids.len()));
     let pdf = fx.dir.join("class.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
-    let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = binddesk_testkit::pdf_text(&pdf);
     for n in &names {
         assert!(text.contains(n.as_str()), "{n} is on the printed forms");
     }

@@ -469,8 +469,7 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
     let pdf = resp.bytes().await.unwrap();
     let path = dir.0.join("form.pdf");
     std::fs::write(&path, &pdf).unwrap();
-    let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = binddesk_testkit::pdf_text(&path);
     assert!(
         text.contains(kids[0].1.as_str()) && text.contains("王大明") && text.contains("已註銷"),
         "{text}"

@@ -45,7 +45,11 @@ impl RunningService {
             .args(["serve", "--demo", "--listen", listen, "--db"])
             .arg(db)
             .args(extra)
+            // Stops when the test lets go of its standard input: the stop that works on
+            // Windows too, and no service outlives a test that died.
+            .arg("--stop-on-stdin-close")
             .env("BINDDESK_LOG", "warn")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -85,9 +89,14 @@ impl RunningService {
             .map(String::from)
     }
 
-    /// Stops the service with SIGTERM; true when it exited cleanly.
+    /// Stops the service gracefully, as its platform's service manager would: SIGTERM
+    /// on Unix (systemd's stop); on Windows, which has no signals for a console-less
+    /// process, by closing its standard input. True when it exited cleanly.
     pub fn stop(&mut self) -> bool {
+        #[cfg(unix)]
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        #[cfg(not(unix))]
+        drop(self.child.stdin.take());
         for _ in 0..200 {
             if let Ok(Some(st)) = self.child.try_wait() {
                 return st.success();
