@@ -11,9 +11,9 @@
 # target/windows/. What cannot be tested here: the app's window (it needs Microsoft's
 # WebView2 runtime, which Wine lacks) and printing to a real Windows printer.
 #
-# Usage: bash scripts/windows.sh [--release]
-#   --release  also builds binddesk.exe in release (no console window) for the installer;
-#              the tests always run the debug build.
+# Usage: bash scripts/windows.sh
+# The installer carries the binddesk.exe these tests were built with (the dev profile,
+# opt-level 1, debug information stripped): what is shipped is what was tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,10 +21,8 @@ target=x86_64-pc-windows-gnu
 out=$root/target/windows
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "windows.sh: $*" >&2; exit 1; }
-release=0
-[ "${1:-}" = --release ] && release=1
 
-for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-strip wine wineboot wineserver winepath wixl msiinfo msibuild iconv node pdftotext; do
+for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-strip wine wineboot wineserver winepath wixl msiinfo msibuild iconv node pdftotext Xvfb xdotool import; do
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (it installs the Windows build's packages)"
 done
 if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
@@ -63,11 +61,13 @@ step "a Wine prefix like a school PC: fonts, and the ProcessPrng stand-in"
 export WINEPREFIX=$out/wineprefix WINEDEBUG=-all DISPLAY=
 # No Mono or Gecko install prompts: nothing here needs them.
 export WINEDLLOVERRIDES="mscoree,mshtml="
+# One server for the whole run (each wine start then takes ~0.1 s); it fails harmlessly
+# when one is already running for this prefix.
+wineserver -p 2>/dev/null || true
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot -i >/dev/null 2>&1 || true
 fi
-wineserver -p # one server for the whole run (each wine start then takes ~0.1 s)
-trap 'wineserver -k 2>/dev/null || true; [ -n "${bridge_pid:-}" ] && kill "$bridge_pid" 2>/dev/null || true' EXIT
+trap 'wineserver -k >/dev/null 2>&1 || true; [ -n "${bridge_pid:-}" ] && kill "$bridge_pid" 2>/dev/null || true' EXIT
 drive_c=$WINEPREFIX/drive_c
 # Wine 8 lacks ProcessPrng (bcryptprimitives.dll), which every Rust .exe imports: a
 # stand-in forwarding to BCryptGenRandom, for this test prefix only (never shipped).
@@ -144,12 +144,7 @@ for pkg in binddesk-domain binddesk-forms binddesk-service binddesk-review; do
 done
 
 step "the installer (wixl) and its contents"
-if [ "$release" = 1 ]; then
-  cargo build --locked --release --target "$target" -p binddesk --bin binddesk
-  app_dir=$root/target/$target/release
-else
-  app_dir=$bin
-fi
+app_dir=$bin
 # webview2-com-sys's build puts the loader DLL beside the .exe.
 loader=$app_dir/WebView2Loader.dll
 [ -f "$loader" ] || die "no WebView2Loader.dll beside $app_dir/binddesk.exe (webview2-com-sys's build)"
@@ -161,11 +156,12 @@ cp "$loader" icons/icon.ico "$stage/"
 x86_64-w64-mingw32-strip -o "$stage/binddesk.exe" "$app_dir/binddesk.exe"
 node scripts/windows/wxs.mjs "$stage"
 (cd "$stage" && wixl -a x64 -o "$out/binddesk.msi" binddesk.wxs)
-# The Chinese strings, in code page 950 (see scripts/windows/wxs.mjs for why afterwards).
+# The Chinese strings in code page 950, and same-version upgrades (see
+# scripts/windows/wxs.mjs for why these come after wixl).
 msibuild "$out/binddesk.msi" -i "$stage/codepage.idt"
 while IFS= read -r statement; do
   msibuild "$out/binddesk.msi" -q "$statement"
-done <"$stage/zh-TW.sql"
+done <"$stage/after-wixl.sql"
 name=$(msiinfo export "$out/binddesk.msi" Property | grep -a '^ProductName' | cut -f2 | tr -d '\r')
 [ "$name" = "綁定審核台 BindDesk" ] || die "the installer's product name is '$name'"
 echo "files in binddesk.msi:"
@@ -173,6 +169,23 @@ msiinfo export "$out/binddesk.msi" File | tail -n +4 | awk -F'\t' '{printf "  %-
 ls -l "$out/binddesk.msi"
 
 step "install, check and uninstall under Wine (msiexec /qn)"
+# A PC it was never installed on: a fresh prefix, with a private X display (the app's
+# message box needs one; Wine picks its display driver when its server starts).
+wineserver -k >/dev/null 2>&1 || true
+Xvfb -displayfd 4 -screen 0 1024x600x24 4>"$out/xvfb.display" >/dev/null 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 50); do [ -s "$out/xvfb.display" ] && break; sleep 0.1; done
+[ -s "$out/xvfb.display" ] || die "Xvfb did not start"
+export DISPLAY=:$(cat "$out/xvfb.display")
+export WINEPREFIX=$out/wineprefix-install
+rm -rf "$WINEPREFIX"
+wineserver -p 2>/dev/null || true
+wineboot -i >/dev/null 2>&1 || true
+trap 'wineserver -k >/dev/null 2>&1 || true; kill "$xvfb_pid" "${bridge_pid:-}" 2>/dev/null || true' EXIT
+drive_c=$WINEPREFIX/drive_c
+cp "$out/wineprefix/drive_c/windows/system32/bcryptprimitives.dll" "$drive_c/windows/system32/"
+local_appdata=$(winepath -u "$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')")
+local_appdata=${local_appdata%/}
 program_dir="$drive_c/Program Files/BindDesk"
 user_data=$local_appdata/tw.binddesk.desktop
 wine msiexec /i "$(winepath -w "$out/binddesk.msi")" /qn
@@ -186,9 +199,36 @@ display_name=$(iconv -f utf-16 -t utf-8 "$out/uninstall.reg" | tr -d '\r' | grep
 [ "$display_name" = "綁定審核台 BindDesk" ] || die "Apps & features would not show 綁定審核台 BindDesk"
 echo "installed: ${program_dir#"$drive_c"/}; shortcut: ${shortcut##*/}; in Apps & features as $display_name"
 wine reg query 'HKLM\Software\BindDesk' /v installed | grep -q 0x1 || die "no per-machine registry value"
+# The installed app on a PC without WebView2 (Wine has none): a message box says what IT
+# installs, instead of no window at all. Read back by its title, saved as
+# target/windows/no-webview2.png, closed with Enter.
+rm -f "$out/no-webview2.png"
+BINDDESK_DATA_DIR=$(winepath -w "$out/app-data") timeout 120 wine "$(winepath -w "$program_dir/binddesk.exe")" \
+  >"$out/no-webview2.log" 2>&1 &
+app=$!
+box=$(timeout 60 xdotool search --sync --name '^綁定審核台 BindDesk$' | head -1) || true
+if [ -n "$box" ]; then
+  sleep 1
+  import -window root "$out/no-webview2.png"
+  xdotool key --window "$box" Return
+fi
+wait "$app" && rc=0 || rc=$?
+grep -q 'WebView2 Runtime is missing' "$out/no-webview2.log" && [ "$rc" = 1 ] ||
+  { cat "$out/no-webview2.log"; die "binddesk.exe without WebView2 did not say so and stop (exit $rc)"; }
+[ -s "$out/no-webview2.png" ] || die "no message box appeared"
+echo "binddesk.exe without WebView2: a message box, then exit 1 (target/windows/no-webview2.png)"
+# A rebuilt .msi of the same version (a new product code) replaces the installed one.
+cp "$out/binddesk.msi" "$out/rebuilt.msi"
+msibuild "$out/rebuilt.msi" -q "UPDATE \`Property\` SET \`Value\` = '{$(cat /proc/sys/kernel/random/uuid | tr a-z A-Z)}' WHERE \`Property\` = 'ProductCode'"
+wine msiexec /i "$(winepath -w "$out/rebuilt.msi")" /qn
+wine reg export 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' "$(winepath -w "$out/uninstall.reg")" /y
+entries=$(iconv -f utf-16 -t utf-8 "$out/uninstall.reg" | grep -a -c '"DisplayName"="綁定審核台 BindDesk"')
+[ "$entries" = 1 ] || die "after a same-version reinstall Apps & features lists BindDesk $entries times"
+[ -f "$program_dir/binddesk.exe" ] || die "the same-version upgrade removed the program"
+echo "a rebuilt .msi of the same version replaced the installed one (one entry in Apps & features)"
 # A user's encrypted cache survives an ordinary uninstall ...
 mkdir -p "$user_data/caches" && echo "stand-in for an encrypted cache" >"$user_data/caches/stand-in.sqlite"
-wine msiexec /x "$(winepath -w "$out/binddesk.msi")" /qn
+wine msiexec /x "$(winepath -w "$out/rebuilt.msi")" /qn
 [ ! -e "$program_dir/binddesk.exe" ] || die "binddesk.exe is still there after uninstall"
 [ -f "$user_data/caches/stand-in.sqlite" ] || die "the uninstall removed the user's cache"
 echo "uninstalled; the user's data stayed in %LOCALAPPDATA%\\tw.binddesk.desktop"

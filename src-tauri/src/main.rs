@@ -36,6 +36,15 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 }
 
 fn main() {
+    // Windows: without Microsoft's WebView2 runtime no window can be made, and the attempt
+    // may wait without a window (seen under Wine): say so at once, and what IT installs.
+    #[cfg(windows)]
+    if let Err(e) = tauri::webview_version() {
+        shell::fatal(&format!(
+            "缺少 Microsoft Edge WebView2 執行階段，請資訊組安裝（Evergreen Standalone 安裝程式）。\nThe Microsoft Edge WebView2 Runtime is missing: IT installs its Evergreen Standalone installer. ({e})"
+        ));
+        std::process::exit(1);
+    }
     let result = tauri::Builder::default()
         // First: a second launch hands over to the first and exits before anything else.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| shell::focus_first(app)))

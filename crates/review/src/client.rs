@@ -121,6 +121,10 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
+            // The service closes a keep-alive connection idle for its header timeout
+            // (10 s by default); a pooled connection reused just as it closes fails with
+            // "incomplete message". Letting go of idle connections sooner avoids the race.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         Ok(Client { http, base, token: None })

@@ -36,7 +36,12 @@ impl Service {
             accounts: running.accounts.clone(),
             running,
             db,
-            http: reqwest::Client::new(),
+            // Idle connections let go before the service's 10 s idle close (see the review
+            // engine's client): a test that waits, e.g. for mail, never reuses a closing one.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(5))
+                .build()
+                .expect("an HTTP client"),
         }
     }
 
