@@ -58,17 +58,24 @@ node -e '
 echo "cross-build: $((SECONDS - started)) s; $(wc -l <"$out/test-programs.tsv") test programs to run"
 
 step "a Wine prefix like a school PC: fonts, and the ProcessPrng stand-in"
-export WINEPREFIX=$out/wineprefix WINEDEBUG=-all DISPLAY=
+export WINEDEBUG=-all DISPLAY=
 # No Mono or Gecko install prompts: nothing here needs them.
 export WINEDLLOVERRIDES="mscoree,mshtml="
-# One server for the whole run (each wine start then takes ~0.1 s); it fails harmlessly
-# when one is already running for this prefix.
-wineserver -p 2>/dev/null || true
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  wineboot -i >/dev/null 2>&1 || true
-fi
+# Uses (and, the first time, makes) the Wine prefix $1; sets drive_c and local_appdata.
+use_prefix() {
+  export WINEPREFIX=$1
+  # One server for the prefix (each wine start then takes ~0.1 s); it fails harmlessly
+  # when one is already running.
+  wineserver -p 2>/dev/null || true
+  if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    wineboot -i >/dev/null 2>&1 || true
+  fi
+  drive_c=$WINEPREFIX/drive_c
+  local_appdata=$(winepath -u "$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')")
+  local_appdata=${local_appdata%/}
+}
 trap 'wineserver -k >/dev/null 2>&1 || true; [ -n "${bridge_pid:-}" ] && kill "$bridge_pid" 2>/dev/null || true' EXIT
-drive_c=$WINEPREFIX/drive_c
+use_prefix "$out/wineprefix"
 # Wine 8 lacks ProcessPrng (bcryptprimitives.dll), which every Rust .exe imports: a
 # stand-in forwarding to BCryptGenRandom, for this test prefix only (never shipped).
 x86_64-w64-mingw32-gcc -O2 -shared -o "$drive_c/windows/system32/bcryptprimitives.dll" \
@@ -76,8 +83,6 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$drive_c/windows/system32/bcryptprimitive
 # Fonts as on a real PC: Debian's TrueType kai/sung faces stand in for 標楷體 in
 # C:\windows\Fonts; the Extension B and Plus faces go to the user's own font folder
 # (%LOCALAPPDATA%\Microsoft\Windows\Fonts), so the per-user lookup is exercised too.
-local_appdata=$(winepath -u "$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')")
-local_appdata=${local_appdata%/}
 user_fonts=$local_appdata/Microsoft/Windows/Fonts
 mkdir -p "$drive_c/windows/Fonts" "$user_fonts"
 for f in /usr/share/fonts/truetype/arphic/ukai.ttc /usr/share/fonts/truetype/cns11643/TW-{Kai,Sung}-98_1.ttf; do
@@ -144,16 +149,15 @@ for pkg in binddesk-domain binddesk-forms binddesk-service binddesk-review; do
 done
 
 step "the installer (wixl) and its contents"
-app_dir=$bin
 # webview2-com-sys's build puts the loader DLL beside the .exe.
-loader=$app_dir/WebView2Loader.dll
-[ -f "$loader" ] || die "no WebView2Loader.dll beside $app_dir/binddesk.exe (webview2-com-sys's build)"
-cp "$app_dir/binddesk.exe" "$bin/binddesk-service.exe" "$loader" "$out/"
+loader=$bin/WebView2Loader.dll
+[ -f "$loader" ] || die "no WebView2Loader.dll beside $bin/binddesk.exe (webview2-com-sys's build)"
+cp "$bin/binddesk.exe" "$bin/binddesk-service.exe" "$loader" "$out/"
 stage=$out/msi-stage
 rm -rf "$stage" && mkdir -p "$stage"
 cp "$loader" icons/icon.ico "$stage/"
 # The installed program carries no debug information (a debug build's is most of its size).
-x86_64-w64-mingw32-strip -o "$stage/binddesk.exe" "$app_dir/binddesk.exe"
+x86_64-w64-mingw32-strip -o "$stage/binddesk.exe" "$bin/binddesk.exe"
 node scripts/windows/wxs.mjs "$stage"
 (cd "$stage" && wixl -a x64 -o "$out/binddesk.msi" binddesk.wxs)
 # The Chinese strings in code page 950, and same-version upgrades (see
@@ -177,15 +181,10 @@ xvfb_pid=$!
 for _ in $(seq 50); do [ -s "$out/xvfb.display" ] && break; sleep 0.1; done
 [ -s "$out/xvfb.display" ] || die "Xvfb did not start"
 export DISPLAY=:$(cat "$out/xvfb.display")
-export WINEPREFIX=$out/wineprefix-install
-rm -rf "$WINEPREFIX"
-wineserver -p 2>/dev/null || true
-wineboot -i >/dev/null 2>&1 || true
 trap 'wineserver -k >/dev/null 2>&1 || true; kill "$xvfb_pid" "${bridge_pid:-}" 2>/dev/null || true' EXIT
-drive_c=$WINEPREFIX/drive_c
+rm -rf "$out/wineprefix-install"
+use_prefix "$out/wineprefix-install"
 cp "$out/wineprefix/drive_c/windows/system32/bcryptprimitives.dll" "$drive_c/windows/system32/"
-local_appdata=$(winepath -u "$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')")
-local_appdata=${local_appdata%/}
 program_dir="$drive_c/Program Files/BindDesk"
 user_data=$local_appdata/tw.binddesk.desktop
 wine msiexec /i "$(winepath -w "$out/binddesk.msi")" /qn

@@ -46,6 +46,7 @@ function uuid5(name) {
 const xml = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const productName = conf.app.windows[0].title; // 綁定審核台 BindDesk
+const upgradeCode = uuid5(conf.identifier);
 const description = conf.bundle.shortDescription;
 const downgrade = "已安裝較新版本的 [ProductName]。 A newer [ProductName] is already installed.";
 // The Chinese strings, set after wixl (see the top): table, column, key column, key, text.
@@ -64,7 +65,7 @@ const zhTW = [
 const upgradeSameVersion = [
   "DELETE FROM `Upgrade` WHERE `ActionProperty` = 'WIX_UPGRADE_DETECTED'",
   "INSERT INTO `Upgrade` (`UpgradeCode`, `VersionMax`, `Attributes`, `ActionProperty`) VALUES " +
-    `('{${uuid5(conf.identifier)}}', ${sqlText(conf.version)}, 513, 'WIX_UPGRADE_DETECTED')`,
+    `('{${upgradeCode}}', ${sqlText(conf.version)}, 513, 'WIX_UPGRADE_DETECTED')`,
 ];
 const exe = `${conf.mainBinaryName}.exe`;
 const files = [exe, "WebView2Loader.dll"].filter((f) => existsSync(join(binDir, f)));
@@ -83,9 +84,11 @@ const fetchWebView2 = Buffer.from(
     "Start-Process -FilePath $f -ArgumentList '/silent','/install' -Wait",
   "utf16le",
 ).toString("base64");
+// The main program's file id is MainExe; the others File1, File2, ...
+const fileIds = files.map((_, i) => (i === 0 ? "MainExe" : `File${i}`));
 const fileXml = files
   .map((f, i) => {
-    const id = i === 0 ? "MainExe" : `File${i}`;
+    const id = fileIds[i];
     const size = statSync(join(binDir, f)).size;
     return `          <Component Id="C${id}" Guid="${uuid5(`${conf.identifier}/${f}`)}" Win64="yes">
             <File Id="${id}" Name="${xml(f)}" Source="${xml(f)}" KeyPath="yes" /><!-- ${size} bytes -->
@@ -100,7 +103,7 @@ writeFileSync(join(binDir, "binddesk.wxs"), `<?xml version="1.0" encoding="utf-8
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
   <Product Id="*" Name="BindDesk" Language="1028"
            Version="${xml(conf.version)}" Manufacturer="${xml(conf.bundle.publisher ?? "BindDesk")}"
-           UpgradeCode="${uuid5(conf.identifier)}">
+           UpgradeCode="${upgradeCode}">
     <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"
              Languages="1028"
              Description="BindDesk ${xml(conf.version)} installer" Comments="BindDesk: review parent-child binding applications" />
@@ -132,7 +135,7 @@ ${fileXml}
     </Directory>
 
     <Feature Id="App" Title="BindDesk" Level="1">
-${files.map((_, i) => `      <ComponentRef Id="C${i === 0 ? "MainExe" : `File${i}`}" />`).join("\n")}
+${fileIds.map((id) => `      <ComponentRef Id="C${id}" />`).join("\n")}
       <ComponentRef Id="CShortcut" />
     </Feature>
 

@@ -2,8 +2,8 @@
 //!
 //! What the tests of every BindDesk crate share, in one place and nowhere in a
 //! production crate: starting the real `binddesk-service` binary on a free port
-//! ([`RunningService`]), temporary folders removed on drop ([`TempDir`]), PDFs read back with poppler ([`poppler`], also from
-//! the Windows build under Wine), and logging a
+//! ([`RunningService`]), temporary folders removed on drop ([`TempDir`]), PDFs read back
+//! with poppler ([`poppler`], also from the Windows build under Wine), and logging a
 //! parent in with the code the demo service "sent" ([`parent_login`]). Only ever a
 //! dev-dependency.
 
