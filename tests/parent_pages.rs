@@ -202,15 +202,7 @@ async fn staff_token(http: &reqwest::Client, svc: &RunningService, username: &st
 /// The change cursor of 資訊二忠's full sync: it moves whenever any application there
 /// changes, so an unchanged cursor means nothing was stored.
 async fn class_cursor(http: &reqwest::Client, base: &str, token: &str) -> (u64, usize) {
-    let v: Value = http
-        .get(format!("{base}/api/v1/review/changes?since=0&limit=2000"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("changes")
-        .json()
-        .await
-        .expect("changes JSON");
+    let v = get_json(http, base, "/api/v1/review/changes?since=0&limit=2000", token).await;
     (v["next_cursor"].as_u64().unwrap_or(0), v["items"].as_array().map_or(0, Vec::len))
 }
 
@@ -235,16 +227,20 @@ async fn decide(
 
 /// The parent's own applications, through the API with the bearer token.
 async fn own_applications(http: &reqwest::Client, base: &str, token: &str) -> Vec<Value> {
-    let list: Value = http
-        .get(format!("{base}/api/v1/parent/applications"))
+    let list = get_json(http, base, "/api/v1/parent/applications", token).await;
+    list["applications"].as_array().cloned().unwrap_or_default()
+}
+
+/// `GET base+path` with the bearer token, as JSON.
+async fn get_json(http: &reqwest::Client, base: &str, path: &str, token: &str) -> Value {
+    http.get(format!("{base}{path}"))
         .bearer_auth(token)
         .send()
         .await
-        .expect("list")
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
         .json()
         .await
-        .expect("list JSON");
-    list["applications"].as_array().cloned().unwrap_or_default()
+        .unwrap_or_else(|e| panic!("GET {path} as JSON: {e}"))
 }
 
 async fn wait_for_pdf(dir: &Path) -> PathBuf {
