@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # private D-Bus bus for the one-instance test, a window manager to maximize a window),
 # reading PDFs back, the CJK fonts of the printed forms (TW-Kai/TW-Sung carry the
 # CNS 11643 full character set, rare name characters included), the load generator, and
-# the Windows build (scripts/windows.sh): the mingw-w64 cross-compiler, Wine to run the
+# PostgreSQL for the service tests on its second store, the Windows build (scripts/windows.sh): the mingw-w64 cross-compiler, Wine to run the
 # Windows programs, wixl and msiinfo for the installer.
 DEB_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
@@ -18,7 +18,7 @@ DEB_PACKAGES=(
   chromium chromium-driver dbus openbox
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
-  wrk
+  wrk postgresql
   gcc-mingw-w64-x86-64 wine wine64 wixl msitools
 )
 

@@ -127,6 +127,11 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         match e {
             StoreError::Storage(detail) => ApiError::Internal(detail),
+            // The detail names tables and locks: the log gets it, the client a plain 503.
+            StoreError::Contention(detail) => {
+                tracing::warn!(error = %detail, "storage contention outlasted the retries");
+                ApiError::Unavailable("the store is busy; try again".into())
+            }
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::OutOfScope => ApiError::Forbidden,
             StoreError::Refused { code, message, fields } => {

@@ -101,13 +101,17 @@ pub async fn run_smtp_sender(
             return;
         }
     };
+    /// How long a claimed message is this instance's alone.
+    const CLAIM_SECS: i64 = 300;
     loop {
         if *shutdown.borrow() {
             return;
         }
         let batch = {
             let store = store.clone();
-            tokio::task::spawn_blocking(move || store.outbox(50, true)).await
+            // Claimed for five minutes: an instance sharing the store does not send these.
+            let now = chrono::Utc::now().timestamp();
+            tokio::task::spawn_blocking(move || store.claim_mail(50, now, CLAIM_SECS)).await
         };
         if let Ok(Ok(mails)) = batch {
             for m in mails.into_iter().filter(|m| m.channel == "email") {

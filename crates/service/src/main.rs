@@ -2,7 +2,7 @@
 
 use binddesk_service::server::{ServeOptions, serve};
 use binddesk_service::store::prelude::*;
-use binddesk_service::store::{RosterRow, SqliteStore, StaffRow};
+use binddesk_service::store::{RosterRow, StaffRow};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,9 +24,10 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, env = "BINDDESK_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// The SQLite store. With --demo and no --db, a fresh temporary store.
+        /// The store: a SQLite file, or a PostgreSQL URL (postgres://user@host/db) for
+        /// several instances. With --demo and no --db, a fresh temporary SQLite store.
         #[arg(long, env = "BINDDESK_DB")]
-        db: Option<PathBuf>,
+        db: Option<String>,
         /// Demo mode: fill an empty store with a demo school, print the demo logins,
         /// and answer the demo-only endpoints (/api/v1/dev/...).
         #[arg(long, env = "BINDDESK_DEMO")]
@@ -87,9 +88,9 @@ enum Command {
     ImportRoster {
         /// The CSV file.
         csv: PathBuf,
-        /// The SQLite store.
+        /// The store: a SQLite file or a PostgreSQL URL.
         #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
-        db: PathBuf,
+        db: String,
     },
     /// Import staff accounts from a CSV with the header
     /// username,name,role,school_code,password,class_ids (class ids separated by ';').
@@ -97,9 +98,9 @@ enum Command {
     ImportStaff {
         /// The CSV file.
         csv: PathBuf,
-        /// The SQLite store.
+        /// The store: a SQLite file or a PostgreSQL URL.
         #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
-        db: PathBuf,
+        db: String,
     },
     /// Fill a new store with the demo school and N applications (for benchmarks).
     /// Prints the demo logins as JSON.
@@ -107,9 +108,9 @@ enum Command {
         /// How many applications.
         #[arg(long, default_value_t = 1000)]
         applications: usize,
-        /// The SQLite store (must not hold demo data yet).
+        /// The store, a SQLite file or a PostgreSQL URL (must not hold demo data yet).
         #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
-        db: PathBuf,
+        db: String,
     },
 }
 
@@ -191,8 +192,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn open(db: &std::path::Path) -> Result<SqliteStore, String> {
-    SqliteStore::open(db, 1).map_err(|e| format!("cannot open {}: {e}", db.display()))
+fn open(db: &str) -> Result<std::sync::Arc<dyn Store>, String> {
+    binddesk_service::store::open(db, 1)
 }
 
 /// Reads a small CSV (no quoted commas needed for these files) with a required header.
@@ -216,7 +217,7 @@ fn read_csv(path: &std::path::Path, header: &[&str]) -> Result<Vec<Vec<String>>,
         .collect()
 }
 
-fn import_roster(csv: &std::path::Path, db: &std::path::Path) -> Result<(), String> {
+fn import_roster(csv: &std::path::Path, db: &str) -> Result<(), String> {
     let header = [
         "school_code",
         "school_name",
@@ -247,7 +248,7 @@ fn import_roster(csv: &std::path::Path, db: &std::path::Path) -> Result<(), Stri
     Ok(())
 }
 
-fn import_staff(csv: &std::path::Path, db: &std::path::Path) -> Result<(), String> {
+fn import_staff(csv: &std::path::Path, db: &str) -> Result<(), String> {
     let header = ["username", "name", "role", "school_code", "password", "class_ids"];
     let mut rows = Vec::new();
     for (i, c) in read_csv(csv, &header)?.into_iter().enumerate() {
@@ -270,11 +271,12 @@ fn import_staff(csv: &std::path::Path, db: &std::path::Path) -> Result<(), Strin
     Ok(())
 }
 
-fn demo_data(applications: usize, db: &std::path::Path) -> Result<(), String> {
+fn demo_data(applications: usize, db: &str) -> Result<(), String> {
     let store = open(db)?;
     let started = std::time::Instant::now();
-    let accounts = binddesk_service::demo::ensure_demo(&store, applications).map_err(|e| e.to_string())?;
-    eprintln!("filled {} in {:.1} s", db.display(), started.elapsed().as_secs_f64());
+    let accounts =
+        binddesk_service::demo::ensure_demo(store.as_ref(), applications).map_err(|e| e.to_string())?;
+    eprintln!("filled the store in {:.1} s", started.elapsed().as_secs_f64());
     println!("{}", serde_json::json!({ "accounts": accounts }));
     Ok(())
 }

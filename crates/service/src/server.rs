@@ -2,9 +2,8 @@
 
 use crate::http::{AppState, HttpConfig, router};
 use crate::registry::{BuiltinRegistry, Registry};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -14,8 +13,9 @@ use tokio::sync::watch;
 pub struct ServeOptions {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The store file; `None` with `demo` means a fresh temporary store.
-    pub db: Option<PathBuf>,
+    /// The store: a SQLite file's path or a `postgres://` URL; `None` with `demo` means
+    /// a fresh temporary SQLite store.
+    pub db: Option<String>,
     /// Demo mode: fill an empty store with demo data, answer the dev endpoints.
     pub demo: bool,
     /// Applications in the demo store.
@@ -52,8 +52,8 @@ pub struct ServeOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The store could not be opened or migrated.
-    #[error("cannot open the store {path}: {source}")]
-    Store { path: String, source: rusqlite::Error },
+    #[error("{0}")]
+    Store(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
@@ -77,13 +77,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             std::fs::create_dir_all(&dir)?;
             let p = dir.join("service.sqlite");
             temp_dir = Some(dir);
-            p
+            p.display().to_string()
         }
     };
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&path, opts.readers)
-            .map_err(|source| ServeError::Store { path: path.display().to_string(), source })?,
-    );
+    let readers = opts.readers;
+    let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || crate::store::open(&path, readers))
+        .await
+        .map_err(|e| ServeError::Store(e.to_string()))?
+        .map_err(ServeError::Store)?;
     let accounts = if opts.demo {
         let s = store.clone();
         let n = opts.demo_applications;
@@ -212,7 +213,8 @@ async fn registry_retry_loop(
     while sleep_or_stop(every, &mut stop).await {
         let (s, r) = (store.clone(), registry.clone());
         let result = tokio::task::spawn_blocking(move || -> crate::error::ApiResult<usize> {
-            let candidates = s.registry_retry_candidates(200)?;
+            // Claimed for ten minutes: another instance does not ask about the same ones.
+            let candidates = s.claim_registry_retries(200, chrono::Utc::now().timestamp(), 600)?;
             let mut done = 0;
             for (id, parent, student) in candidates {
                 let outcome = r.check(&parent, &student);
@@ -251,7 +253,10 @@ async fn first_password_loop(store: Arc<dyn Store>, mut stop: watch::Receiver<bo
     while sleep_or_stop(Duration::from_millis(500), &mut stop).await {
         let s = store.clone();
         let _ = tokio::task::spawn_blocking(move || -> crate::error::ApiResult<()> {
-            for (email, parent_id) in s.accounts_without_password(50)? {
+            // Claimed for a minute: another instance does not hash the same passwords.
+            for (email, parent_id) in
+                s.claim_accounts_without_password(50, chrono::Utc::now().timestamp(), 60)?
+            {
                 let six: String =
                     parent_id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
                 let hash = crate::auth::hash_password(&six).map_err(crate::error::ApiError::Internal)?;

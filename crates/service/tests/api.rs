@@ -1,6 +1,7 @@
 //! The whole API against the real `binddesk-service` binary over HTTP: staff login and
 //! throttling, scopes, the change feed, decisions (versions, idempotency, rules, batches),
 //! the parent side from code to resubmission, the registry, and bad input of every kind.
+//! Every test runs twice, on SQLite and on PostgreSQL (`on_both_stores!` at the end).
 
 mod common;
 
@@ -18,10 +19,9 @@ fn error_code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<no error body>")
 }
 
-#[tokio::test]
-async fn staff_login_errors_and_lockout() {
+async fn staff_login_errors_and_lockout(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let token = svc.login("t.info2").await;
     let (s, v) = svc.get(Some(&token), "/api/v1/review/changes?since=0&limit=1").await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -49,10 +49,7 @@ async fn staff_login_errors_and_lockout() {
     assert!(retry > 60, "{retry}");
 
     // When the lock runs out, counting starts again: one more slip is a plain 401.
-    {
-        let conn = rusqlite::Connection::open(&svc.db).unwrap();
-        conn.execute("UPDATE login_attempts SET locked_until = 1 WHERE username = 't.info1'", []).unwrap();
-    }
+    svc.sql("UPDATE login_attempts SET locked_until = 1 WHERE username = 't.info1'", &[]);
     let (s, v) = svc.post(None, "/api/v1/session", json!({"username": "t.info1", "password": "wrong"})).await;
     assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
     let (s, _) = svc
@@ -71,10 +68,9 @@ async fn staff_login_errors_and_lockout() {
     assert_eq!((s, error_code(&v)), (StatusCode::UNAUTHORIZED, "no_token"));
 }
 
-#[tokio::test]
-async fn scopes_hold_for_feed_applications_signatures_and_decisions() {
+async fn scopes_hold_for_feed_applications_signatures_and_decisions(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let teacher = svc.login("t.info2").await;
     let admin = svc.login("admin.riyao").await;
     let other_admin = svc.login("admin.songshan").await;
@@ -132,10 +128,9 @@ async fn scopes_hold_for_feed_applications_signatures_and_decisions() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn change_feed_pages_and_cursors() {
+async fn change_feed_pages_and_cursors(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let all = svc.all_changes(&admin).await;
     // Paging in small pages gives the same applications, each once, oldest change first.
@@ -184,10 +179,9 @@ async fn change_feed_pages_and_cursors() {
     }
 }
 
-#[tokio::test]
-async fn decisions_versions_idempotency_and_rules() {
+async fn decisions_versions_idempotency_and_rules(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let teacher = svc.login("t.info2").await;
     let apps = svc.all_changes(&teacher).await;
     let clean: Vec<&Value> = apps
@@ -293,10 +287,9 @@ async fn decisions_versions_idempotency_and_rules() {
     assert!(out["messages"].as_array().unwrap().iter().any(|m| m["to"] == email && m["kind"] == "approved"));
 }
 
-#[tokio::test]
-async fn batch_decisions_report_each_outcome_in_order() {
+async fn batch_decisions_report_each_outcome_in_order(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let apps = svc.all_changes(&admin).await;
     let pending: Vec<&Value> = apps
@@ -335,11 +328,10 @@ async fn batch_decisions_report_each_outcome_in_order() {
     assert!(v["error"]["fields"]["decisions"].is_string());
 }
 
-#[tokio::test]
-async fn parent_applies_is_returned_resubmits_and_cancels() {
+async fn parent_applies_is_returned_resubmits_and_cancels(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
-    let kids = roster_students_without_application(&svc.db, INFO2, 3);
+    let svc = Service::start_on(backend, &dir, &[]);
+    let kids = svc.roster_students_without_application(INFO2, 3);
     assert_eq!(kids.len(), 3);
     let email = "new.parent@example.com.tw";
     let parent = svc.parent_login(email).await;
@@ -478,10 +470,9 @@ async fn parent_applies_is_returned_resubmits_and_cancels() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn verification_codes_are_single_use_and_phones_are_limited() {
+async fn verification_codes_are_single_use_and_phones_are_limited(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &["--code-resend-secs", "0"]);
+    let svc = Service::start_on(backend, &dir, &["--code-resend-secs", "0"]);
     let email = "codes@example.com.tw";
     let (s, _) = svc.post(None, "/api/v1/parent/codes", json!({"channel": "email", "address": email})).await;
     assert_eq!(s, StatusCode::ACCEPTED);
@@ -523,11 +514,10 @@ async fn verification_codes_are_single_use_and_phones_are_limited() {
     assert!(v["error"]["fields"]["address"].is_string());
 }
 
-#[tokio::test]
-async fn submissions_refused_with_field_paths() {
+async fn submissions_refused_with_field_paths(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
-    let kids = roster_students_without_application(&svc.db, INFO2, 2);
+    let svc = Service::start_on(backend, &dir, &[]);
+    let kids = svc.roster_students_without_application(INFO2, 2);
     let email = "careful@example.com.tw";
     let parent = svc.parent_login(email).await;
     let pid = id('2', 5_151_515);
@@ -607,10 +597,9 @@ fn base64_of(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-#[tokio::test]
-async fn malformed_requests_get_the_error_body() {
+async fn malformed_requests_get_the_error_body(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let url = svc.url("/api/v1/session");
     let send = |body: Vec<u8>, ctype: &'static str| {
         let req = svc.http.post(&url).header("content-type", ctype).body(body);
@@ -640,26 +629,20 @@ async fn malformed_requests_get_the_error_body() {
     assert_eq!(s, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn registry_passes_fails_and_retries() {
+async fn registry_passes_fails_and_retries(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
-    let kids = roster_students_without_application(&svc.db, INFO2, 2);
+    let svc = Service::start_on(backend, &dir, &[]);
+    let kids = svc.roster_students_without_application(INFO2, 2);
     let pid = id('1', 6_060_606);
     // Put the parent and the first child into the registry, linked.
-    {
-        let conn = rusqlite::Connection::open(&svc.db).unwrap();
-        conn.execute(
-            "INSERT INTO registry_residents (id_number) VALUES (?1), (?2), (?3)",
-            rusqlite::params![pid, kids[0].0, kids[1].0],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO registry_links (parent_id, child_id) VALUES (?1, ?2), (?1, ?3)",
-            rusqlite::params![pid, kids[0].0, kids[1].0],
-        )
-        .unwrap();
-    }
+    svc.sql(
+        "INSERT INTO registry_residents (id_number) VALUES ($1), ($2), ($3)",
+        &[&pid, &kids[0].0, &kids[1].0],
+    );
+    svc.sql(
+        "INSERT INTO registry_links (parent_id, child_id) VALUES ($1, $2), ($1, $3)",
+        &[&pid, &kids[0].0, &kids[1].0],
+    );
     let email = "registry@example.com.tw";
     let parent = svc.parent_login(email).await;
     let (s, v) = svc
@@ -705,10 +688,9 @@ async fn registry_passes_fails_and_retries() {
     assert_eq!(status, "auto_approved");
 }
 
-#[tokio::test]
-async fn decisions_survive_a_restart_and_shutdown_is_graceful() {
+async fn decisions_survive_a_restart_and_shutdown_is_graceful(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let teacher = svc.login("t.info2").await;
     let apps = svc.all_changes(&teacher).await;
     let a = apps
@@ -723,7 +705,7 @@ async fn decisions_survive_a_restart_and_shutdown_is_graceful() {
     let accounts = svc.accounts.clone();
     assert!(svc.stop(), "SIGTERM ends the service cleanly");
 
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     assert_eq!(svc.accounts, accounts, "a restarted demo prints the same logins");
     let teacher = svc.login("t.info2").await;
     let (s, again) = svc.post(Some(&teacher), &path, body).await;
@@ -734,10 +716,9 @@ async fn decisions_survive_a_restart_and_shutdown_is_graceful() {
     assert_eq!(now["version"], first["version"]);
 }
 
-#[tokio::test]
-async fn demo_has_every_status_and_flag_and_ops_answer() {
+async fn demo_has_every_status_and_flag_and_ops_answer(backend: Backend) {
     let dir = TempDir::new("test");
-    let svc = Service::start(&dir, &[]);
+    let svc = Service::start_on(backend, &dir, &[]);
     let admin = svc.login("admin.riyao").await;
     let apps = svc.all_changes(&admin).await;
     for status in ["pending", "auto_approved", "approved", "returned", "cancelled"] {
@@ -772,3 +753,18 @@ async fn demo_has_every_status_and_flag_and_ops_answer() {
     }
     assert!(doc["components"]["schemas"]["Application"].is_object());
 }
+
+on_both_stores!(
+    staff_login_errors_and_lockout,
+    scopes_hold_for_feed_applications_signatures_and_decisions,
+    change_feed_pages_and_cursors,
+    decisions_versions_idempotency_and_rules,
+    batch_decisions_report_each_outcome_in_order,
+    parent_applies_is_returned_resubmits_and_cancels,
+    verification_codes_are_single_use_and_phones_are_limited,
+    submissions_refused_with_field_paths,
+    malformed_requests_get_the_error_body,
+    registry_passes_fails_and_retries,
+    decisions_survive_a_restart_and_shutdown_is_graceful,
+    demo_has_every_status_and_flag_and_ops_answer,
+);

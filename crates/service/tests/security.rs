@@ -143,7 +143,7 @@ async fn phone_limit_holds_across_spellings() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let parent = v["token"].as_str().unwrap().to_string();
     // A contact phone may be a landline; it is stored in one form.
-    let kids = roster_students_without_application(&svc.db, INFO2, 1);
+    let kids = svc.roster_students_without_application(INFO2, 1);
     let email = "phone-parent@example.com.tw";
     verify_email(&svc, &parent, email).await;
     let mut body = submission("周美玲", &id('2', 4_040_404), email, &[(&kids[0].0, "mother")]);
@@ -264,7 +264,7 @@ async fn replayed_decision_id_respects_scope() {
 async fn registry_retry_keeps_the_two_account_limit() {
     let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
-    let kid = roster_students_without_application(&svc.db, INFO2, 1).remove(0).0;
+    let kid = svc.roster_students_without_application(INFO2, 1).remove(0).0;
     let parents: Vec<String> = (0..3).map(|i| id('1', 7_070_700 + i)).collect();
     {
         let conn = rusqlite::Connection::open(&svc.db).unwrap();
@@ -339,7 +339,7 @@ async fn invisible_and_control_text_is_refused() {
     }
     let email = "text@example.com.tw";
     let parent = svc.parent_login(email).await;
-    let kids = roster_students_without_application(&svc.db, INFO2, 1);
+    let kids = svc.roster_students_without_application(INFO2, 1);
     for name in ["\u{200b}\u{200b}", "王\u{202e}明", "王曉\u{7}明"] {
         let body = submission(name, &id('1', 5_050_505), email, &[(&kids[0].0, "father")]);
         let (s, v) = svc.post(Some(&parent), "/api/v1/parent/applications", body).await;
@@ -358,7 +358,7 @@ async fn invisible_and_control_text_is_refused() {
 async fn unverified_email_is_refused() {
     let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
-    let kids = roster_students_without_application(&svc.db, INFO2, 2);
+    let kids = svc.roster_students_without_application(INFO2, 2);
     let mine = "owner@example.com.tw";
     let parent = svc.parent_login(mine).await;
     let body = submission("王大明", &id('1', 3_030_303), "victim@example.com.tw", &[(&kids[0].0, "father")]);
@@ -483,7 +483,7 @@ async fn large_signatures_do_not_stall_the_service() {
     let svc = Service::start(&dir, &[]);
     let email = "big@example.com.tw";
     let parent = svc.parent_login(email).await;
-    let kids = roster_students_without_application(&svc.db, INFO2, 1);
+    let kids = svc.roster_students_without_application(INFO2, 1);
     let img = image::RgbaImage::from_pixel(4000, 4000, image::Rgba([255, 255, 255, 255]));
     let mut png = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();

@@ -2,16 +2,18 @@
 //!
 //! What the tests of every BindDesk crate share, in one place and nowhere in a
 //! production crate: starting the real `binddesk-service` binary on a free port
-//! ([`RunningService`]), temporary folders removed on drop ([`TempDir`]), PDFs read back
+//! ([`RunningService`]), a real PostgreSQL server for the test process ([`pg_server`]), temporary folders removed on drop ([`TempDir`]), PDFs read back
 //! with poppler ([`poppler`], also from the Windows build under Wine), and logging a
 //! parent in with the code the demo service "sent" ([`parent_login`]). Only ever a
 //! dev-dependency.
 
 mod poppler;
+mod postgres;
 mod service;
 
 pub use poppler::{POPPLER_BRIDGE, Ran, arg, pdf_text, poppler};
 
+pub use postgres::{PgServer, pg_server};
 pub use service::{RunningService, binary_beside_test};
 
 use serde_json::{Value, json};

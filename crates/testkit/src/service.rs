@@ -27,9 +27,13 @@ pub fn binary_beside_test() -> PathBuf {
 }
 
 impl RunningService {
-    /// Starts `bin serve --demo --listen 127.0.0.1:0 --db DB` plus `extra` arguments and
-    /// waits for its start-up line.
-    pub fn start_demo(bin: &Path, db: &Path, extra: &[&str]) -> Result<RunningService, String> {
+    /// Starts `bin serve --demo --listen 127.0.0.1:0 --db DB` (a SQLite file or a
+    /// PostgreSQL URL) plus `extra` arguments and waits for its start-up line.
+    pub fn start_demo(
+        bin: &Path,
+        db: impl AsRef<std::ffi::OsStr>,
+        extra: &[&str],
+    ) -> Result<RunningService, String> {
         RunningService::start_demo_at(bin, db, "127.0.0.1:0", extra)
     }
 
@@ -37,7 +41,7 @@ impl RunningService {
     /// where its clients expect it: pass the `listen` of the first start).
     pub fn start_demo_at(
         bin: &Path,
-        db: &Path,
+        db: impl AsRef<std::ffi::OsStr>,
         listen: &str,
         extra: &[&str],
     ) -> Result<RunningService, String> {

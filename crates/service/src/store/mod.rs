@@ -12,9 +12,11 @@
 //! body), a change-feed row and, where it applies, the decision record, the parent
 //! account and the outgoing mail, in one transaction.
 
+mod pg;
 mod schema;
 mod sqlite;
 
+pub use pg::{PG_MIGRATIONS, PgStore};
 pub use schema::MIGRATIONS;
 pub use sqlite::SqliteStore;
 
@@ -25,6 +27,25 @@ use binddesk_domain::api::{
     SignatureInfo, Staff, Timestamp,
 };
 use binddesk_domain::{Role, SchoolLevel};
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Opens (creating and migrating) the store `db` names: a `postgres://` URL, or the path
+/// of a SQLite file. `connections` is the pool (PostgreSQL) or the readers (SQLite).
+/// Call it off the async runtime: the PostgreSQL client blocks. The error names no
+/// password.
+pub fn open(db: &str, connections: usize) -> Result<std::sync::Arc<dyn Store>, String> {
+    if is_postgres_url(db) {
+        Ok(std::sync::Arc::new(PgStore::open(db, connections)?))
+    } else {
+        let store = SqliteStore::open(std::path::Path::new(db), connections)
+            .map_err(|e| format!("cannot open the store {db}: {e}"))?;
+        Ok(std::sync::Arc::new(store))
+    }
+}
 
 /// Why a store operation failed. It speaks of the domain, not of HTTP or of a driver:
 /// the service maps it to an answer (`crate::error::ApiError`), a second store produces
@@ -37,6 +58,10 @@ pub enum StoreError {
     /// No such thing (or not the caller's, which answers the same).
     #[error("{0}")]
     NotFound(&'static str),
+    /// A concurrent writer got in the way (a deadlock or serialisation failure); the
+    /// store already ran the transaction again a few times. Nothing was written.
+    #[error("storage busy: {0}")]
+    Contention(String),
     /// Outside the caller's scope.
     #[error("outside the caller's scope")]
     OutOfScope,

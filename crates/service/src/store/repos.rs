@@ -136,8 +136,18 @@ pub trait OutboxRepo {
     fn outbox(&self, limit: u32, unsent_only: bool) -> StoreResult<Vec<OutboxMail>>;
     /// Marks an outbox message sent (or failed with an error).
     fn mark_mail(&self, id: i64, result: Result<(), String>, now: Timestamp) -> StoreResult<()>;
-    /// Parent accounts whose first password is not hashed yet: (e-mail, parent ID number).
-    fn accounts_without_password(&self, limit: u32) -> StoreResult<Vec<(String, String)>>;
+    /// Claims unsent messages for `lease_secs` (instances sharing the store never take
+    /// one message at once; a claim not settled by [`OutboxRepo::mark_mail`] in time,
+    /// because its instance died, lapses and the message is taken again).
+    fn claim_mail(&self, limit: u32, now: i64, lease_secs: i64) -> StoreResult<Vec<OutboxMail>>;
+    /// Claims, for `lease_secs`, parent accounts whose first password is not hashed yet:
+    /// (e-mail, parent ID number).
+    fn claim_accounts_without_password(
+        &self,
+        limit: u32,
+        now: i64,
+        lease_secs: i64,
+    ) -> StoreResult<Vec<(String, String)>>;
     /// Stores an account's first password hash.
     fn set_account_password(&self, email: &str, hash: &str) -> StoreResult<()>;
 }
@@ -156,8 +166,14 @@ pub trait ImportRepo {
 
 /// The civil registry's retries, facts and settings.
 pub trait RegistryRepo {
-    /// Pending applications whose registry check was unavailable: (id, parent, student).
-    fn registry_retry_candidates(&self, limit: u32) -> StoreResult<Vec<(String, String, String)>>;
+    /// Claims, for `lease_secs`, pending applications whose registry check was
+    /// unavailable: (id, parent, student).
+    fn claim_registry_retries(
+        &self,
+        limit: u32,
+        now: i64,
+        lease_secs: i64,
+    ) -> StoreResult<Vec<(String, String, String)>>;
     /// Records a retried registry check's answer.
     fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> StoreResult<()>;
     /// Whether a registry resident / link exists (for the built-in registry).

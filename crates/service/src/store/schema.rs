@@ -90,6 +90,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (staff_id, reveal_id));
     CREATE INDEX reveals_by_application ON reveals(application_id);
     "#,
+    // 3: claims of background work (issue 13): the mail outbox, first passwords and
+    // registry retries are taken for a lease, as on PostgreSQL.
+    r#"
+    ALTER TABLE mail_outbox ADD COLUMN claimed_until INTEGER;
+    ALTER TABLE parent_accounts ADD COLUMN claimed_until INTEGER;
+    ALTER TABLE applications ADD COLUMN registry_claimed_until INTEGER;
+    "#,
 ];
 
 /// Brings the database up to the newest schema, one migration per transaction.

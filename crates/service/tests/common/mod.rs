@@ -4,25 +4,76 @@
 #![allow(dead_code)]
 
 use base64::Engine;
+pub use binddesk_testkit::TempDir;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
-pub use binddesk_testkit::TempDir;
+/// The store a test service runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the test's folder.
+    Sqlite,
+    /// A database of its own on the test process's PostgreSQL server.
+    Postgres,
+}
+
+/// Runs each named `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name` (the latter on Linux, where the tests can start PostgreSQL).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Sqlite).await
+            })*
+        }
+        #[cfg(target_os = "linux")]
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Postgres).await
+            })*
+        }
+    };
+}
 
 /// A running service, over the library's harness.
 pub struct Service {
     pub running: binddesk_testkit::RunningService,
     pub base: String,
     pub accounts: Vec<Value>,
-    pub db: PathBuf,
+    /// The store: the SQLite file's path or the PostgreSQL URL.
+    pub db: String,
+    pub backend: Backend,
     pub http: reqwest::Client,
 }
 
 impl Service {
-    /// Starts a demo service on a fresh store in `dir` (or reopens it).
+    /// Starts a demo service on a fresh SQLite store in `dir` (or reopens it).
     pub fn start(dir: &TempDir, extra: &[&str]) -> Service {
-        let db = dir.0.join("service.sqlite");
+        Service::start_on(Backend::Sqlite, dir, extra)
+    }
+
+    /// Starts a demo service on a fresh store of `backend` named after `dir` (or reopens
+    /// it: the same `dir` names the same database).
+    pub fn start_on(backend: Backend, dir: &TempDir, extra: &[&str]) -> Service {
+        let db = match backend {
+            Backend::Sqlite => dir.0.join("service.sqlite").display().to_string(),
+            Backend::Postgres => {
+                let name: String = dir
+                    .0
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect();
+                binddesk_testkit::pg_server()
+                    .and_then(|pg| pg.database(&format!("t_{name}")))
+                    .expect("a PostgreSQL database for the test")
+            }
+        };
         let mut args = vec!["--registry-retry-secs", "1", "--demo-applications", "120"];
         args.extend_from_slice(extra);
         let running = binddesk_testkit::RunningService::start_demo(
@@ -36,6 +87,7 @@ impl Service {
             accounts: running.accounts.clone(),
             running,
             db,
+            backend,
             // Idle connections let go before the service's 10 s idle close (see the review
             // engine's client): a test that waits, e.g. for mail, never reuses a closing one.
             http: reqwest::Client::builder()
@@ -129,6 +181,56 @@ impl Service {
         }
     }
 
+    /// Runs SQL on the service's store behind its back (to set up what the API cannot):
+    /// `$1`… take `params` as text; returns the rows, every column read as text.
+    pub fn sql(&self, sql: &str, params: &[&str]) -> Vec<Vec<String>> {
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open store");
+                let mut st = conn.prepare(&sql.replace('$', "?")).expect("prepare");
+                let n = st.column_count();
+                st.query_map(rusqlite::params_from_iter(params), |r| {
+                    (0..n).map(|i| r.get::<_, String>(i)).collect()
+                })
+                .expect("query")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("rows")
+            }
+            Backend::Postgres => {
+                // The synchronous client runs its own runtime: off the test's.
+                let (url, sql) = (self.db.clone(), sql.to_string());
+                let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                        params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
+                    c.query(&sql, &refs)
+                        .expect("query")
+                        .iter()
+                        .map(|r| (0..r.len()).map(|i| r.get::<_, String>(i)).collect())
+                        .collect()
+                })
+                .join()
+                .expect("the SQL thread")
+            }
+        }
+    }
+
+    /// The roster's students of a class that have no application yet, as (id, name).
+    pub fn roster_students_without_application(&self, class_id: &str, n: usize) -> Vec<(String, String)> {
+        self.sql(
+            &format!(
+                "SELECT id_number, name FROM students s WHERE class_id = $1
+                 AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.student_id = s.id_number)
+                 ORDER BY id_number LIMIT {n}"
+            ),
+            &[class_id],
+        )
+        .into_iter()
+        .map(|mut r| (r.remove(0), r.remove(0)))
+        .collect()
+    }
+
     /// Stops the service with SIGTERM and returns whether it exited cleanly.
     pub fn stop(mut self) -> bool {
         self.running.stop()
@@ -147,21 +249,6 @@ pub fn signature_b64(seed: u8) -> String {
     let mut out = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
     base64::engine::general_purpose::STANDARD.encode(out)
-}
-
-/// The roster's students of a class that have no application yet, as (id, name).
-pub fn roster_students_without_application(db: &PathBuf, class_id: &str, n: usize) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(db).expect("open store");
-    let mut st = conn
-        .prepare(
-            "SELECT id_number, name FROM students s WHERE class_id = ?1
-             AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.student_id = s.id_number) ORDER BY id_number LIMIT ?2",
-        )
-        .expect("prepare");
-    st.query_map(rusqlite::params![class_id, n as i64], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<Result<Vec<_>, _>>()
-        .expect("rows")
 }
 
 /// A valid national ID made from a serial number.

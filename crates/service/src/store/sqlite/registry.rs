@@ -7,14 +7,21 @@ use binddesk_domain::rules::auto_approve;
 use rusqlite::{OptionalExtension, params};
 
 impl RegistryRepo for SqliteStore {
-    fn registry_retry_candidates(&self, limit: u32) -> StoreResult<Vec<(String, String, String)>> {
-        self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT id, parent_id, student_id FROM applications
-                 WHERE registry_result = 'unavailable' AND status = 'pending' LIMIT ?1",
+    fn claim_registry_retries(
+        &self,
+        limit: u32,
+        now: i64,
+        lease_secs: i64,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        self.write(|tx| {
+            let mut st = tx.prepare_cached(
+                "UPDATE applications SET registry_claimed_until = ?2 WHERE id IN (
+                     SELECT id FROM applications WHERE registry_result = 'unavailable' AND status = 'pending'
+                     AND COALESCE(registry_claimed_until, 0) < ?3 LIMIT ?1)
+                 RETURNING id, parent_id, student_id",
             )?;
             Ok(st
-                .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map(params![limit, now + lease_secs, now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
