@@ -7,8 +7,7 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -131,50 +130,6 @@ async fn expired_sessions_are_refused() {
     let (s, v) = svc.get(Some(token), "/api/v1/review/changes").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"]["code"], "invalid_token");
-}
-
-/// A minimal SMTP server: accepts every message and hands each DATA section over.
-fn fake_smtp() -> (u16, std::sync::mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut w = stream.try_clone().unwrap();
-                let mut r = BufReader::new(stream);
-                let _ = w.write_all(b"220 test ESMTP\r\n");
-                let mut line = String::new();
-                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                    let cmd = line.trim_end().to_ascii_uppercase();
-                    if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
-                        let _ = w.write_all(b"250-test\r\n250 8BITMIME\r\n");
-                    } else if cmd == "DATA" {
-                        let _ = w.write_all(b"354 go on\r\n");
-                        let mut data = String::new();
-                        let mut l = String::new();
-                        while r.read_line(&mut l).map(|n| n > 0).unwrap_or(false) {
-                            if l == ".\r\n" {
-                                break;
-                            }
-                            data.push_str(&l);
-                            l.clear();
-                        }
-                        let _ = tx.send(data);
-                        let _ = w.write_all(b"250 queued\r\n");
-                    } else if cmd == "QUIT" {
-                        let _ = w.write_all(b"221 bye\r\n");
-                        break;
-                    } else {
-                        let _ = w.write_all(b"250 ok\r\n");
-                    }
-                    line.clear();
-                }
-            });
-        }
-    });
-    (port, rx)
 }
 
 /// The text of a message's body, whichever transfer encoding lettre chose.
