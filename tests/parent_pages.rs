@@ -179,7 +179,7 @@ fn start(dir: &TempDir) -> RunningService {
     // No resend wait, so one test can ask for several codes; the other limits as shipped.
     RunningService::start_demo(
         &binary_beside_test(),
-        &dir.path().join("svc.sqlite"),
+        dir.path().join("svc.sqlite"),
         &["--demo-applications", "0", "--code-resend-secs", "0"],
     )
     .expect("start the service")

@@ -196,6 +196,9 @@ labelled_enum! {
         Cancelled => ("cancelled", "已註銷", "Cancelled"),
         /// 重新送出
         Resubmitted => ("resubmitted", "重新送出", "Resubmitted"),
+        /// 隨學生升學或轉學移轉: the child moved class or school and the application
+        /// followed them (FAQ 12).
+        Moved => ("moved", "隨學生升學或轉學移轉", "Moved with the student"),
     }
 }
 

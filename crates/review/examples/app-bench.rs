@@ -119,7 +119,7 @@ async fn main() {
     // 1. The service and a synced cache of 20,000.
     let svc = RunningService::start_demo(
         &binary_beside_test(),
-        &dir.join("service.sqlite"),
+        dir.join("service.sqlite"),
         &[
             "--demo-applications",
             &std::env::var("BINDDESK_BENCH_APPLICATIONS").unwrap_or_else(|_| "27000".into()),

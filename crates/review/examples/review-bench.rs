@@ -32,7 +32,7 @@ fn start(dir: &Path, n: usize) -> RunningService {
     let t = Instant::now();
     let svc = RunningService::start_demo(
         &binary_beside_test(),
-        &dir.join(format!("service-{n}.sqlite")),
+        dir.join(format!("service-{n}.sqlite")),
         &["--demo-applications", &n.to_string()],
     )
     .expect("the release service starts (cargo build --release -p binddesk-service)");

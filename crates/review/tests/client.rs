@@ -17,7 +17,7 @@ fn start() -> Fixture {
     let dir = TempDir::new("review");
     let service = RunningService::start_demo(
         &binary_beside_test(),
-        &dir.0.join("s.sqlite"),
+        dir.0.join("s.sqlite"),
         &["--demo-applications", "120"],
     )
     .expect("the service starts");

@@ -1,8 +1,8 @@
 //! `binddesk-service`: the binding service's command line.
 
 use binddesk_service::server::{ServeOptions, serve};
+use binddesk_service::store::StaffRow;
 use binddesk_service::store::prelude::*;
-use binddesk_service::store::{RosterRow, StaffRow};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -83,11 +83,21 @@ enum Command {
         #[arg(long, env = "BINDDESK_STOP_ON_STDIN_CLOSE")]
         stop_on_stdin_close: bool,
     },
-    /// Import a student roster CSV with the header
-    /// school_code,school_name,class_id,class_name,school_level,student_id,student_name
+    /// Import whole schools' rosters: a CSV (UTF-8, UTF-16 or Big5) or .xlsx with the
+    /// columns school_code,school_name,class_id,class_name,school_level,student_id,
+    /// student_name (or 學校代碼,學校名稱,班級代碼,班級名稱,學層,身分證字號,學生姓名), in
+    /// any order. Students of a school in the file who are not in it have left it; a
+    /// child who moved keeps their bindings. Prints a JSON report; any bad line, by its
+    /// number, and nothing is imported.
     ImportRoster {
-        /// The CSV file.
-        csv: PathBuf,
+        /// The roster file.
+        file: PathBuf,
+        /// Work out and report the changes; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import even if a school would lose more than half its students.
+        #[arg(long)]
+        allow_many_leavers: bool,
         /// The store: a SQLite file or a PostgreSQL URL.
         #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
         db: String,
@@ -179,7 +189,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::ImportRoster { csv, db } => import_roster(&csv, &db),
+        Command::ImportRoster { file, dry_run, allow_many_leavers, db } => {
+            import_roster(&file, dry_run, allow_many_leavers, &db)
+        }
         Command::ImportStaff { csv, db } => import_staff(&csv, &db),
         Command::DemoData { applications, db } => demo_data(applications, &db),
     };
@@ -196,55 +208,83 @@ fn open(db: &str) -> Result<std::sync::Arc<dyn Store>, String> {
     binddesk_service::store::open(db, 1)
 }
 
-/// Reads a small CSV (no quoted commas needed for these files) with a required header.
+/// Reads a small UTF-8 CSV (a BOM allowed, quoted fields) with a required header.
 fn read_csv(path: &std::path::Path, header: &[&str]) -> Result<Vec<Vec<String>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let head: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
-    if head != header {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut records = reader.records();
+    let head = records.next().transpose().map_err(|e| format!("{}: {e}", path.display()))?;
+    if head.is_none_or(|h| h.iter().ne(header.iter().copied())) {
         return Err(format!("{}: the header must be {}", path.display(), header.join(",")));
     }
-    lines
-        .enumerate()
-        .map(|(i, l)| {
-            let cells: Vec<String> = l.split(',').map(|c| c.trim().to_string()).collect();
-            if cells.len() == header.len() {
-                Ok(cells)
+    records
+        .map(|r| {
+            let r = r.map_err(|e| format!("{}: {e}", path.display()))?;
+            let line = r.position().map_or(0, |p| p.line());
+            if r.len() == header.len() {
+                Ok(r.iter().map(String::from).collect())
             } else {
-                Err(format!("{} line {}: expected {} fields", path.display(), i + 2, header.len()))
+                Err(format!("{} line {line}: expected {} fields", path.display(), header.len()))
             }
         })
         .collect()
 }
 
-fn import_roster(csv: &std::path::Path, db: &str) -> Result<(), String> {
-    let header = [
-        "school_code",
-        "school_name",
-        "class_id",
-        "class_name",
-        "school_level",
-        "student_id",
-        "student_name",
-    ];
-    let mut rows = Vec::new();
-    for (i, c) in read_csv(csv, &header)?.into_iter().enumerate() {
-        let level = binddesk_domain::SchoolLevel::from_wire(&c[4])
-            .ok_or_else(|| format!("line {}: unknown school_level {:?}", i + 2, c[4]))?;
-        let id = binddesk_domain::IdNumber::parse(&c[5])
-            .map_err(|e| format!("line {}: student_id: {e}", i + 2))?;
-        rows.push(RosterRow {
-            school_code: c[0].clone(),
-            school_name: c[1].clone(),
-            class_id: c[2].clone(),
-            class_name: c[3].clone(),
-            school_level: level,
-            student_id: id.to_string(),
-            student_name: c[6].clone(),
-        });
+fn import_roster(
+    file: &std::path::Path,
+    dry_run: bool,
+    allow_many_leavers: bool,
+    db: &str,
+) -> Result<(), String> {
+    let roster = binddesk_service::roster::read(file)?;
+    let store = open(db)?;
+    // A file with bad lines is still worked out, so the report is complete, but nothing
+    // is written.
+    let write = !dry_run && roster.errors.is_empty();
+    let mut report =
+        store.import_roster(&roster.rows, true, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    let departures = report.plan.mass_departures(&roster.rows);
+    let refused_departures = !allow_many_leavers && !departures.is_empty();
+    if write && !refused_departures {
+        report = store.import_roster(&roster.rows, false, chrono::Utc::now()).map_err(|e| e.to_string())?;
     }
-    let n = open(db)?.import_roster(&rows).map_err(|e| e.to_string())?;
-    println!("imported {n} roster lines");
+    let (added, updated, moved, unchanged) = report.plan.counts();
+    let moved_lines: Vec<usize> = roster
+        .lines
+        .iter()
+        .zip(&report.plan.changes)
+        .filter(|(_, c)| matches!(c, binddesk_domain::rules::roster::Change::Moved { .. }))
+        .map(|(l, _)| *l)
+        .collect();
+    let imported = write && !refused_departures;
+    println!(
+        "{}",
+        serde_json::json!({
+            "file": {"format": roster.format, "students": roster.rows.len() + roster.errors.len()},
+            "dry_run": dry_run,
+            "imported": imported,
+            "errors": roster.errors,
+            "added": added, "updated": updated, "moved": moved, "unchanged": unchanged,
+            "left": report.plan.left.len(),
+            "left_by_school": report.plan.left_by_school(),
+            "moved_lines": moved_lines,
+            "applications_moved": report.applications_moved,
+            "mass_departures": departures.iter().map(|(s, left, before)| serde_json::json!({"school": s, "leaving": left, "enrolled": before})).collect::<Vec<_>>(),
+        })
+    );
+    if !roster.errors.is_empty() {
+        return Err(format!("{} bad lines; nothing was imported", roster.errors.len()));
+    }
+    if refused_departures && !dry_run {
+        let (school, left, before) = &departures[0];
+        return Err(format!(
+            "school {school} would lose {left} of its {before} students; is the file complete? \
+             (--allow-many-leavers imports it anyway); nothing was imported"
+        ));
+    }
     Ok(())
 }
 

@@ -47,7 +47,8 @@ async fn imported_roster_and_staff_can_log_in_and_review() {
     .unwrap();
     let out = bin().args(["import-roster"]).arg(&roster).arg("--db").arg(&db).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 2 roster lines");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!((report["added"].clone(), report["imported"].clone()), (json!(2), json!(true)), "{report}");
 
     let staff = dir.0.join("staff.csv");
     std::fs::write(
@@ -65,11 +66,13 @@ async fn imported_roster_and_staff_can_log_in_and_review() {
     std::fs::write(&bad, "school_code,school_name,class_id,class_name,school_level,student_id,student_name\n383401,x,c,c,senior_high,A123456788,x\n").unwrap();
     let out = bin().args(["import-roster"]).arg(&bad).arg("--db").arg(&db).output().unwrap();
     assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(report["errors"][0]["line"], 2, "{report}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("line 2: student_id"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        report["errors"][0]["message"].as_str().unwrap_or_default().starts_with("student_id"),
+        "{report}"
     );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was imported"));
     std::fs::write(&bad, "username,name,role\nx,y,teacher\n").unwrap();
     let out = bin().args(["import-staff"]).arg(&bad).arg("--db").arg(&db).output().unwrap();
     assert!(!out.status.success());

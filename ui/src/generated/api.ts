@@ -21,7 +21,7 @@ export type Role = "teacher" | "admin";
 
 export type DecisionAction = "approve" | "return";
 
-export type HistoryAction = "submitted" | "auto_approved" | "approved" | "returned" | "cancelled" | "resubmitted";
+export type HistoryAction = "submitted" | "auto_approved" | "approved" | "returned" | "cancelled" | "resubmitted" | "moved";
 
 export type CodeChannel = "email" | "phone";
 
@@ -613,6 +613,7 @@ export const LABELS = {
     returned: { "zh-TW": "退回", en: "Returned" },
     cancelled: { "zh-TW": "已註銷", en: "Cancelled" },
     resubmitted: { "zh-TW": "重新送出", en: "Resubmitted" },
+    moved: { "zh-TW": "隨學生升學或轉學移轉", en: "Moved with the student" },
   },
   BatchOutcome: {
     applied: { "zh-TW": "已完成", en: "Applied" },

@@ -4,7 +4,9 @@
 //! The service enforces these, and the desktop app checks them first so a reviewer hears
 //! "no" before the request is sent; both call these functions, so the rules exist once.
 //! [`binding`] holds the status sets and the two-account count; [`decision`] applies a
-//! decision (status, version, reason, history) for a reviewer or the civil registry.
+//! decision (status, version, reason, history) for a reviewer or the civil registry;
+//! [`roster`] checks roster lines, works out what an import changes, and moves a child's
+//! applications with them.
 
 use crate::api::{Application, Parent, PreviousVersion, Relationship, SignatureInfo, Student};
 use crate::enums::{DecisionAction, Flag, RelationshipKind, RelationshipTitle, Status};
@@ -13,6 +15,7 @@ use thiserror::Error;
 
 pub mod binding;
 pub mod decision;
+pub mod roster;
 
 pub use binding::{BINDING, LIVE, OPEN, StudentApplication, bound_accounts, sql_list};
 pub use decision::{apply_decision, auto_approve};

@@ -206,7 +206,7 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
             student_name: name.into(),
         });
     }
-    store.import_roster(&roster)?;
+    store.import_roster(&roster, false, chrono::Utc::now())?;
 
     // ---- staff, passwords hashed on both cores
     let mut staff_rows: Vec<(StaffRow, String, Vec<String>, String)> = Vec::new();

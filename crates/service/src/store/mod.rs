@@ -282,23 +282,16 @@ pub struct OutboxMail {
     pub sent_at: Option<String>,
 }
 
-/// A roster line of `import-roster`.
-#[derive(Debug, Clone)]
-pub struct RosterRow {
-    /// School code.
-    pub school_code: String,
-    /// School name.
-    pub school_name: String,
-    /// Class id.
-    pub class_id: String,
-    /// Class name.
-    pub class_name: String,
-    /// Level.
-    pub school_level: SchoolLevel,
-    /// Student's ID number.
-    pub student_id: String,
-    /// Student's name.
-    pub student_name: String,
+/// A roster line of `import-roster`: the domain's checked entry.
+pub use binddesk_domain::rules::roster::RosterEntry as RosterRow;
+
+/// What a roster import changed (or, in a dry run, would change).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterReport {
+    /// Each line's change and the leavers.
+    pub plan: binddesk_domain::rules::roster::RosterPlan,
+    /// Applications that followed their child to a new class or school.
+    pub applications_moved: usize,
 }
 
 /// A staff line of `import-staff`.

@@ -154,8 +154,11 @@ pub trait OutboxRepo {
 
 /// Loading rosters and registry facts; liveness.
 pub trait ImportRepo {
-    /// Adds or updates roster lines.
-    fn import_roster(&self, rows: &[RosterRow]) -> StoreResult<usize>;
+    /// Imports whole schools' rosters in one transaction: adds and updates students,
+    /// ends the enrolments of those who moved to a school of the file or left one, and
+    /// moves the live applications of every child whose class or school changed with
+    /// them. A dry run works all of that out and writes nothing.
+    fn import_roster(&self, rows: &[RosterRow], dry_run: bool, now: Timestamp) -> StoreResult<RosterReport>;
     /// Adds registry facts: residents of Taipei and parent–child links.
     fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> StoreResult<()>;
     /// Whether the store holds no staff and no applications (a new store).

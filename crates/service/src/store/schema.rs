@@ -91,11 +91,13 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX reveals_by_application ON reveals(application_id);
     "#,
     // 3: claims of background work (issue 13): the mail outbox, first passwords and
-    // registry retries are taken for a lease, as on PostgreSQL.
+    // registry retries are taken for a lease, as on PostgreSQL; a school's roster by
+    // school (roster imports).
     r#"
     ALTER TABLE mail_outbox ADD COLUMN claimed_until INTEGER;
     ALTER TABLE parent_accounts ADD COLUMN claimed_until INTEGER;
     ALTER TABLE applications ADD COLUMN registry_claimed_until INTEGER;
+    CREATE INDEX students_by_school ON students(school_code);
     "#,
 ];
 

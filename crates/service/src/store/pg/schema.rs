@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
         id_number TEXT NOT NULL, school_code TEXT NOT NULL REFERENCES schools(code),
         school_level TEXT NOT NULL, class_id TEXT NOT NULL REFERENCES classes(id), name TEXT NOT NULL,
         PRIMARY KEY (id_number, school_code));
+    CREATE INDEX students_by_school ON students(school_code);
     CREATE TABLE staff (
         id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,
         school_code TEXT NOT NULL REFERENCES schools(code), password_hash TEXT NOT NULL);
