@@ -18,7 +18,7 @@ DEB_PACKAGES=(
   chromium chromium-driver dbus openbox
   poppler-utils
   fonts-cns11643-kai fonts-cns11643-sung fonts-arphic-ukai fonts-noto-cjk
-  wrk postgresql
+  wrk postgresql systemd openssl
   gcc-mingw-w64-x86-64 wine wine64 wixl msitools
 )
 

@@ -94,7 +94,14 @@ pub fn trace_layer() -> RouteTrace {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then waits for open requests.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) {
+/// With `tls`, each connection's TLS handshake comes first, within the header timeout.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let per_client = Arc::new(PerClient::default());
     let graceful = GracefulShutdown::new();
@@ -135,10 +142,24 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
                 req.extensions_mut().insert(client.clone());
                 app.clone().oneshot(req.map(axum::body::Body::new))
             });
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         let (per_client, ip) = (per_client.clone(), peer.ip());
+        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            let _ = conn.await;
+            match tls {
+                None => {
+                    let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
+                }
+                Some(acceptor) => {
+                    // A client that never finishes its handshake is dropped like one that
+                    // never sends its headers.
+                    if let Ok(Ok(tls_stream)) =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
+                    {
+                        let _ =
+                            watcher.watch(builder.serve_connection(TokioIo::new(tls_stream), service)).await;
+                    }
+                }
+            }
             per_client.leave(ip);
             drop(permit);
         });

@@ -16,11 +16,13 @@
 //!   it causes are written together; the rules they apply come from `binddesk-domain`.
 //! - [`connections`]: accepting connections under limits (header and body timeouts, a
 //!   connection cap overall and per client), and route-only request logs.
+//! - [`tls`]: HTTPS served directly with rustls when given a certificate and key.
 //! - [`registry`]: the civil-registry check behind an interface, with a built-in
 //!   table-backed implementation (the real registry cannot run here).
 //! - [`signature`]: PNG signatures, size-checked and decoded under limits.
 //! - [`roster`]: reading roster files (CSV in UTF-8, UTF-16 or Big5; .xlsx), each line
 //!   checked by the domain.
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`auth`], [`mail`]: passwords and tokens; the mail outbox and its SMTP sender.
 //! - [`demo`]: a realistic school with teachers, an administrator and a few hundred
 //!   applications in every status, for `serve --demo` and benchmarks.
@@ -37,9 +39,11 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 pub mod registry;
 pub mod roster;
 pub mod server;
 pub mod signature;
 pub mod store;
+pub mod tls;

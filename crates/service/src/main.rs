@@ -17,6 +17,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start-up: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Serve the HTTP API. The first line on stdout is one JSON object:
     /// {"listen": "127.0.0.1:PORT", "accounts": [...]} (accounts in demo mode only).
@@ -82,6 +84,20 @@ enum Command {
         /// where there is no SIGTERM: the parent process closes the pipe).
         #[arg(long, env = "BINDDESK_STOP_ON_STDIN_CLOSE")]
         stop_on_stdin_close: bool,
+        /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+        #[arg(long, env = "BINDDESK_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM; with --tls-cert).
+        #[arg(long, env = "BINDDESK_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// The bearer token /metrics asks for; without it only loopback clients may read
+        /// the metrics.
+        #[arg(long, env = "BINDDESK_METRICS_TOKEN")]
+        metrics_token: Option<String>,
+        /// Seconds between a stop signal and closing the listener, /readyz answering 503
+        /// meanwhile (behind a load balancer: a little more than its check interval).
+        #[arg(long, env = "BINDDESK_DRAIN_SECS", default_value_t = 0)]
+        drain_secs: u64,
     },
     /// Import whole schools' rosters: a CSV (UTF-8, UTF-16 or Big5) or .xlsx with the
     /// columns school_code,school_name,class_id,class_name,school_level,student_id,
@@ -109,6 +125,15 @@ enum Command {
         /// The CSV file.
         csv: PathBuf,
         /// The store: a SQLite file or a PostgreSQL URL.
+        #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
+        db: String,
+    },
+    /// Back up the SQLite store while the service runs (SQLite's online backup), and
+    /// check the copy. For PostgreSQL, use pg_dump (see the README).
+    Backup {
+        /// Where the copy goes (a new file).
+        to: PathBuf,
+        /// The store.
         #[arg(long, env = "BINDDESK_DB", default_value = "binddesk-service.sqlite")]
         db: String,
     },
@@ -155,6 +180,10 @@ fn main() -> ExitCode {
             max_connections_per_client,
             purge_every_secs,
             stop_on_stdin_close,
+            tls_cert,
+            tls_key,
+            metrics_token,
+            drain_secs,
         } => {
             if db.is_none() && !demo {
                 Err("give --db (or BINDDESK_DB), or use --demo for a temporary demo store".to_string())
@@ -182,6 +211,9 @@ fn main() -> ExitCode {
                     max_connections_per_client,
                     purge_every_secs: purge_every_secs.max(1),
                     stop_on_stdin_close,
+                    tls: tls_cert.zip(tls_key),
+                    metrics_token,
+                    drain_secs,
                 };
                 match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                     Ok(rt) => rt.block_on(serve(opts)).map_err(|e| e.to_string()),
@@ -194,6 +226,7 @@ fn main() -> ExitCode {
         }
         Command::ImportStaff { csv, db } => import_staff(&csv, &db),
         Command::DemoData { applications, db } => demo_data(applications, &db),
+        Command::Backup { to, db } => backup(&db, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -308,6 +341,22 @@ fn import_staff(csv: &std::path::Path, db: &str) -> Result<(), String> {
     }
     let n = open(db)?.import_staff(&rows).map_err(|e| e.to_string())?;
     println!("imported {n} staff accounts");
+    Ok(())
+}
+
+fn backup(db: &str, to: &std::path::Path) -> Result<(), String> {
+    if binddesk_service::store::is_postgres_url(db) {
+        return Err(
+            "a PostgreSQL store is backed up with pg_dump: pg_dump -Fc -f binddesk.dump DATABASE_URL".into(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let report = binddesk_service::store::SqliteStore::backup(std::path::Path::new(db), to)?;
+    eprintln!("backed up in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{}",
+        serde_json::json!({ "to": to.display().to_string(), "pages": report.0, "bytes": report.1, "integrity": "ok" })
+    );
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         staff::login, ops::logout, staff::changes, staff::application, staff::signature, staff::decision,
         staff::batch_decisions, staff::record_reveals, staff::list_reveals, parent::request_code, parent::login, parent::verify_email, parent::verify_student, parent::profile, parent::submit,
-        parent::list, parent::resubmit, parent::cancel_one, parent::cancel_all, parent::form_pdf, ops::healthz,
+        parent::list, parent::resubmit, parent::cancel_one, parent::cancel_all, parent::form_pdf, ops::healthz, ops::livez, ops::readyz, ops::metrics,
         ops::openapi, ops::dev_outbox,
     ),
     components(schemas(

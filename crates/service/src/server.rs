@@ -4,6 +4,7 @@ use crate::http::{AppState, HttpConfig, router};
 use crate::registry::{BuiltinRegistry, Registry};
 use crate::store::Store;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -46,6 +47,13 @@ pub struct ServeOptions {
     pub purge_every_secs: u64,
     /// Stop (gracefully) when standard input reaches its end.
     pub stop_on_stdin_close: bool,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The bearer token `/metrics` asks for (else loopback clients only).
+    pub metrics_token: Option<String>,
+    /// Seconds between a stop signal and closing the listener, with `/readyz` answering
+    /// 503 meanwhile, so a load balancer takes the instance out first.
+    pub drain_secs: u64,
 }
 
 /// What can stop the service from starting.
@@ -80,6 +88,10 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             p.display().to_string()
         }
     };
+    let tls = match &opts.tls {
+        Some((cert, key)) => Some(crate::tls::acceptor(cert, key).map_err(ServeError::Store)?),
+        None => None,
+    };
     let readers = opts.readers;
     let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || crate::store::open(&path, readers))
         .await
@@ -101,7 +113,11 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         .map_err(|source| ServeError::Listen { addr: opts.listen, source })?;
     let local = listener.local_addr()?;
     // The first line on stdout is for scripts and tests: one JSON object.
-    println!("{}", serde_json::json!({ "listen": local.to_string(), "accounts": accounts }));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!(
+        "{}",
+        serde_json::json!({ "listen": local.to_string(), "scheme": scheme, "accounts": accounts })
+    );
     tracing::info!(listen = %local, demo = opts.demo, "binding service started");
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -135,11 +151,15 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             staff_session_minutes: opts.staff_session_minutes,
             parent_session_minutes: opts.parent_session_minutes,
             code_limits: opts.code_limits,
-            https: !local.ip().is_loopback(),
+            https: tls.is_some() || !local.ip().is_loopback(),
+            metrics_token: opts.metrics_token.clone(),
         }),
         forms: Arc::new(std::sync::OnceLock::new()),
         decoders: Arc::new(tokio::sync::Semaphore::new(crate::http::SIGNATURE_DECODERS)),
+        metrics: Arc::new(crate::metrics::Metrics::default()),
+        draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
+    let draining = state.draining.clone();
     let app = router(state)
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(opts.body_timeout_secs)))
         .layer(crate::connections::trace_layer());
@@ -149,7 +169,15 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         max_per_client: opts.max_connections_per_client.max(1),
     };
     tracing::info!(max_connections = limits.max_connections, "accepting connections");
-    crate::connections::serve(listener, app, limits, shutdown_signal(opts.stop_on_stdin_close)).await;
+    let (stop_on_stdin_close, drain) = (opts.stop_on_stdin_close, Duration::from_secs(opts.drain_secs));
+    let shutdown = async move {
+        shutdown_signal(stop_on_stdin_close).await;
+        // Not ready any more; still serving while the load balancer notices.
+        draining.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!(drain_secs = drain.as_secs(), "stop asked: draining");
+        tokio::time::sleep(drain).await;
+    };
+    crate::connections::serve(listener, app, limits, tls, shutdown).await;
     tracing::info!("shutting down: in-flight requests finished");
     let _ = stop_tx.send(true);
     for t in tasks {

@@ -738,8 +738,12 @@ async fn demo_has_every_status_and_flag_and_ops_answer(backend: Backend) {
     assert_eq!(walk["parent"]["name"], "王曉明");
     assert_eq!(walk["student"]["class_name"], "資訊二忠");
 
-    let (s, body) = svc.get(None, "/healthz").await;
-    assert_eq!((s, body), (StatusCode::OK, Value::String("ok".into())));
+    for path in ["/healthz", "/livez", "/readyz"] {
+        let (s, body) = svc.get(None, path).await;
+        assert_eq!((s, body), (StatusCode::OK, Value::String("ok".into())), "{path}");
+    }
+    let metrics = svc.http.get(svc.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("binddesk_outbox_depth "), "the store's backlog on either store: {metrics}");
     let (s, doc) = svc.get(None, "/api/v1/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."), "{doc}");
@@ -748,6 +752,9 @@ async fn demo_has_every_status_and_flag_and_ops_answer(backend: Backend) {
         "/api/v1/review/changes",
         "/api/v1/review/decisions",
         "/api/v1/parent/applications",
+        "/livez",
+        "/readyz",
+        "/metrics",
     ] {
         assert!(doc["paths"][p].is_object(), "{p} missing from the OpenAPI document");
     }

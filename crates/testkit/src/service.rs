@@ -11,7 +11,7 @@ use std::time::Duration;
 pub struct RunningService {
     /// The process.
     pub child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS).
     pub base: String,
     /// The demo logins (`username`, `password`, `role`, `classes`, `school`).
     pub accounts: Vec<Value>,
@@ -72,16 +72,17 @@ impl RunningService {
         let v: Value =
             serde_json::from_str(&line).map_err(|e| format!("start-up line is not JSON: {e}: {line}"))?;
         let listen = v["listen"].as_str().ok_or("no listen address")?.to_string();
+        let scheme = v["scheme"].as_str().unwrap_or("http").to_string();
         Ok(RunningService {
             child,
-            base: format!("http://{listen}"),
+            base: format!("{scheme}://{listen}"),
             accounts: v["accounts"].as_array().cloned().unwrap_or_default(),
         })
     }
 
     /// `127.0.0.1:PORT`, for a restart at the same address.
     pub fn listen(&self) -> &str {
-        self.base.trim_start_matches("http://")
+        self.base.split_once("://").map_or(&self.base, |(_, rest)| rest)
     }
 
     /// The demo password of a login.

@@ -28,9 +28,12 @@ pub struct HttpConfig {
     pub parent_session_minutes: i64,
     /// Limits of verification codes (the phone's per-window count is set per request).
     pub code_limits: crate::store::CodeLimits,
-    /// The service is reached over HTTPS (it listens beyond loopback, so a TLS proxy
-    /// stands in front): session cookies are `Secure` and pages send HSTS.
+    /// The service is reached over HTTPS (it serves TLS itself, or it listens beyond
+    /// loopback, so a TLS proxy stands in front): session cookies are `Secure` and pages
+    /// send HSTS.
     pub https: bool,
+    /// The bearer token `/metrics` asks for; without one only loopback clients may read it.
+    pub metrics_token: Option<String>,
 }
 
 /// Shared state of the handlers.
@@ -46,6 +49,10 @@ pub struct AppState {
     pub forms: Arc<std::sync::OnceLock<Result<binddesk_forms::Renderer, String>>>,
     /// Permits to decode an uploaded signature: a few at a time, on the blocking pool.
     pub decoders: Arc<tokio::sync::Semaphore>,
+    /// Requests, latencies and the feed lag, for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Set once shutdown begins: `/readyz` answers 503 so a load balancer sends no more.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Signatures decoded at the same time.

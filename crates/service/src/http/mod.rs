@@ -26,6 +26,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(ops::parent_page))
         .route("/healthz", get(ops::healthz))
+        .route("/livez", get(ops::livez))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/api/v1/dev/outbox", get(ops::dev_outbox))
         .route("/api/v1/dev/registry", post(ops::dev_registry))
@@ -48,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/parent/applications/{id}", put(parent::resubmit).delete(parent::cancel_one))
         .route("/api/v1/parent/applications/{id}/form.pdf", get(parent::form_pdf))
         .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::count_request))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

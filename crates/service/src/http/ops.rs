@@ -10,10 +10,63 @@ use binddesk_domain::api::ErrorResponse;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the store answers")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", description = "The store answers (kept for older checks; see /readyz).", responses((status = 200, description = "the store answers")))]
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
     state.run(|s| s.ping()).await?;
     Ok("ok")
+}
+
+#[utoipa::path(get, path = "/livez", tag = "operations", description = "Liveness: the process answers HTTP, whatever the store does (restart it if not).", responses((status = 200)))]
+pub async fn livez() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations", description = "Readiness: the store answers and the service is not shutting down (send it traffic).", responses((status = 200), (status = 503, body = ErrorResponse)))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(ApiError::Unavailable("shutting down".into()));
+    }
+    state.run(|s| s.ping()).await?;
+    Ok("ok")
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations", description = "Prometheus text format. Loopback clients, or the bearer token of --metrics-token.", responses((status = 200), (status = 401, body = ErrorResponse)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: super::ClientAddr,
+) -> ApiResult<Response> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match &state.config.metrics_token {
+        // Compared as digests: the time taken tells nothing about the token.
+        Some(token) => bearer.is_some_and(|b| crate::auth::digest(b) == crate::auth::digest(token)),
+        None => client.0.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    };
+    if !allowed {
+        return Err(ApiError::unauthorized("metrics_token", "metrics need the --metrics-token bearer token"));
+    }
+    let backlog = state.run(|s| s.backlog()).await?;
+    let body = state.metrics.render(backlog);
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+        .into_response())
+}
+
+/// Counts every request by method, route template and status, with its latency.
+pub async fn count_request(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = req.method().to_string();
+    let route =
+        req.extensions().get::<axum::extract::MatchedPath>().map_or("(no route)", |m| m.as_str()).to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    state.metrics.request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", responses((status = 200, description = "this document")))]

@@ -49,7 +49,13 @@ pub async fn changes(
             .ok_or_else(|| ApiError::bad_request("invalid_query", "limit must be between 1 and 2000"))?,
     };
     let scope = auth.record.scope();
-    Ok(Json(state.run(move |s| s.changes(&scope, since, limit)).await?))
+    let page = state.run(move |s| s.changes(&scope, since, limit)).await?;
+    // The feed lag: how late the oldest change of an incremental sync reached it.
+    if let Some(oldest) = page.items.first().filter(|_| since > 0) {
+        let age = chrono::Utc::now().signed_duration_since(oldest.updated_at);
+        state.metrics.feed_lag(age.to_std().unwrap_or_default());
+    }
+    Ok(Json(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/review/applications/{id}", tag = "review", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = Application), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]

@@ -285,6 +285,15 @@ pub struct OutboxMail {
 /// A roster line of `import-roster`: the domain's checked entry.
 pub use binddesk_domain::rules::roster::RosterEntry as RosterRow;
 
+/// Work waiting in the store, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Unsent messages in the outbox.
+    pub outbox_depth: u64,
+    /// Pending applications whose registry check waits for a retry.
+    pub registry_backlog: u64,
+}
+
 /// What a roster import changed (or, in a dry run, would change).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RosterReport {

@@ -152,7 +152,7 @@ pub trait OutboxRepo {
     fn set_account_password(&self, email: &str, hash: &str) -> StoreResult<()>;
 }
 
-/// Loading rosters and registry facts; liveness.
+/// Loading rosters and registry facts; liveness and backlog.
 pub trait ImportRepo {
     /// Imports whole schools' rosters in one transaction: adds and updates students,
     /// ends the enrolments of those who moved to a school of the file or left one, and
@@ -165,6 +165,8 @@ pub trait ImportRepo {
     fn is_empty(&self) -> StoreResult<bool>;
     /// Liveness: the store answers.
     fn ping(&self) -> StoreResult<()>;
+    /// Work waiting: unsent mail, registry checks to retry.
+    fn backlog(&self) -> StoreResult<Backlog>;
 }
 
 /// The civil registry's retries, facts and settings.

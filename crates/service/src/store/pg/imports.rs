@@ -145,4 +145,16 @@ impl ImportRepo for PgStore {
     fn ping(&self) -> StoreResult<()> {
         self.read(|c| Ok(c.query_one("SELECT 1", &[]).map(|_| ())?))
     }
+
+    fn backlog(&self) -> StoreResult<Backlog> {
+        self.read(|c| {
+            let r = c.query_one(
+                "SELECT (SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts < 10),
+                        (SELECT COUNT(*) FROM applications WHERE registry_result = 'unavailable' AND status = 'pending')",
+                &[],
+            )?;
+            let (outbox, registry): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            Ok(Backlog { outbox_depth: outbox.max(0) as u64, registry_backlog: registry.max(0) as u64 })
+        })
+    }
 }

@@ -148,4 +148,16 @@ impl ImportRepo for SqliteStore {
     fn ping(&self) -> StoreResult<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
     }
+
+    fn backlog(&self) -> StoreResult<Backlog> {
+        self.read(|c| {
+            let (outbox, registry): (i64, i64) = c.query_row(
+                "SELECT (SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts < 10),
+                        (SELECT COUNT(*) FROM applications WHERE registry_result = 'unavailable' AND status = 'pending')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(Backlog { outbox_depth: outbox.max(0) as u64, registry_backlog: registry.max(0) as u64 })
+        })
+    }
 }

@@ -62,6 +62,36 @@ impl SqliteStore {
         Ok(SqliteStore { writer: Mutex::new(writer), readers: rs, next_reader: AtomicUsize::new(0) })
     }
 
+    /// Copies the store at `from` to a new file `to` with SQLite's online backup (writers
+    /// go on meanwhile; the copy is one consistent moment), then checks the copy's
+    /// integrity. Returns (pages, bytes).
+    pub fn backup(from: &Path, to: &Path) -> Result<(i64, u64), String> {
+        if to.exists() {
+            return Err(format!("{} exists; back up to a new file", to.display()));
+        }
+        let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("cannot open {}: {e}", from.display()))?;
+        configure(&src).map_err(|e| e.to_string())?;
+        let mut dst = Connection::open(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+        {
+            let backup = rusqlite::backup::Backup::new(&src, &mut dst).map_err(|e| e.to_string())?;
+            // A few hundred pages a step, with a pause, so writers are not held up.
+            backup
+                .run_to_completion(256, std::time::Duration::from_millis(5), None)
+                .map_err(|e| format!("the backup failed: {e}"))?;
+        }
+        let pages: i64 =
+            dst.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(|e| e.to_string())?;
+        let check: String =
+            dst.pragma_query_value(None, "integrity_check", |r| r.get(0)).map_err(|e| e.to_string())?;
+        if check != "ok" {
+            return Err(format!("the copy failed its integrity check: {check}"));
+        }
+        drop(dst);
+        let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+        Ok((pages, bytes))
+    }
+
     pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let n = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[n].lock().map_err(|_| internal("reader lock poisoned"))?;
