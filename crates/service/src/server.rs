@@ -108,6 +108,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         Vec::new()
     };
     let registry: Arc<dyn Registry> = Arc::new(BuiltinRegistry::new(store.clone()));
+    let cache = Arc::new(crate::app::cache::Cache::default());
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| ServeError::Listen { addr: opts.listen, source })?;
@@ -125,6 +126,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     tasks.push(tokio::spawn(registry_retry_loop(
         store.clone(),
         registry.clone(),
+        cache.clone(),
         Duration::from_secs(opts.registry_retry_secs.max(1)),
         stop_rx.clone(),
     )));
@@ -157,6 +159,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         forms: Arc::new(std::sync::OnceLock::new()),
         decoders: Arc::new(tokio::sync::Semaphore::new(crate::http::SIGNATURE_DECODERS)),
         metrics: Arc::new(crate::metrics::Metrics::default()),
+        cache: cache.clone(),
         draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
     let draining = state.draining.clone();
@@ -235,6 +238,7 @@ async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
 async fn registry_retry_loop(
     store: Arc<dyn Store>,
     registry: Arc<dyn Registry>,
+    cache: Arc<crate::app::cache::Cache>,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -255,7 +259,10 @@ async fn registry_retry_loop(
         })
         .await;
         match result {
-            Ok(Ok(n)) if n > 0 => tracing::info!(count = n, "registry checks retried"),
+            Ok(Ok(n)) if n > 0 => {
+                cache.forget_heads();
+                tracing::info!(count = n, "registry checks retried")
+            }
             Ok(Err(e)) => tracing::warn!(error = %e, "registry retry failed"),
             _ => {}
         }

@@ -202,7 +202,10 @@ async fn two_instances_share_one_database() {
     parents_finished.await.expect("parents");
     assert!(round > 2, "the reviewers worked while the parents did");
 
-    // Every incremental sync holds what a full sync shows, and saw each number once.
+    // Every incremental sync holds what a full sync shows, and saw each number once. An
+    // instance answers "nothing new" from a head it read up to a second ago: wait that
+    // out, as a desktop app's next poll would.
+    tokio::time::sleep(binddesk_service::app::cache::TTL).await;
     let mut all_applied = Vec::new();
     for r in &mut reviewers {
         r.sync(&at).await;
@@ -341,11 +344,14 @@ async fn a_change_that_commits_late_is_not_skipped() {
     assert_eq!(first.await.expect("X").0, StatusCode::OK);
     assert_eq!(second.await.expect("W").0, StatusCode::OK);
 
+    // After the instances' kept heads have expired (a second), as the next poll would.
+    tokio::time::sleep(binddesk_service::app::cache::TTL).await;
     reader.sync(&at).await;
     let xid = x["id"].as_str().expect("id");
-    assert_eq!(reader.held[xid]["status"], "approved", "the late commit reached the incremental sync");
+    let status = |id: &str| reader.held.get(id).map(|a| a["status"].clone());
+    assert_eq!(status(xid), Some(json!("approved")), "the late commit reached the incremental sync");
     let wid = w["id"].as_str().expect("id");
-    assert_eq!(reader.held[wid]["status"], "approved");
+    assert_eq!(status(wid), Some(json!("approved")));
 }
 
 /// The limits hold across instances: one client asking both for codes at once gets

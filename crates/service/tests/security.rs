@@ -396,7 +396,11 @@ async fn staff_reimport_ends_sessions() {
     let dir = TempDir::new("test");
     let svc = Service::start(&dir, &[]);
     let token = svc.login("t.info2").await;
+    let polling = svc.login("t.info2").await;
     let other = svc.login("t.info1").await;
+    // A session that just polled is kept by the instance for up to a second.
+    let (s, _) = svc.get(Some(&polling), "/api/v1/review/changes?limit=1").await;
+    assert_eq!(s, StatusCode::OK);
     let csv = dir.0.join("staff.csv");
     std::fs::write(
         &csv,
@@ -415,6 +419,17 @@ async fn staff_reimport_ends_sessions() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = svc.get(Some(&other), "/api/v1/review/changes?limit=1").await;
     assert_eq!(s, StatusCode::OK, "other staff keep their sessions");
+    // The kept one ends within the instance's cache time, not later.
+    let ended = std::time::Instant::now();
+    loop {
+        let (s, _) = svc.get(Some(&polling), "/api/v1/review/changes?limit=1").await;
+        if s == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        let bound = binddesk_service::app::cache::TTL + std::time::Duration::from_millis(500);
+        assert!(ended.elapsed() < bound, "a kept session outlived the cache time");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// 14. Expired sessions and codes are deleted.

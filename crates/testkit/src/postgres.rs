@@ -6,6 +6,8 @@
 //! `postgres` user the package created (`runuser`). A keeper shell holds a pipe from the
 //! test process; when the process ends, however it ends, the pipe closes and the keeper
 //! stops the server.
+//!
+//! Tests run it without fsync; `BINDDESK_PG_DURABLE=1` (the benchmark) keeps the defaults.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -86,6 +88,13 @@ fn start() -> Result<PgServer, String> {
     initdb.args(["-A", "trust", "-U", "binddesk", "-E", "UTF8", "--locale=C.UTF-8", "-D"]).arg(&data);
     run(initdb, "initdb")?;
     let port = free_port()?;
+    // Tests trade durability for speed; a benchmark (BINDDESK_PG_DURABLE=1) keeps
+    // PostgreSQL's defaults, with room for the working set.
+    let settings = if std::env::var_os("BINDDESK_PG_DURABLE").is_some() {
+        "-c shared_buffers=1GB -c max_connections=300"
+    } else {
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    };
     let mut pg_ctl = as_server_user(&bin.join("pg_ctl"), root);
     pg_ctl
         .args(["-w", "-D"])
@@ -93,11 +102,7 @@ fn start() -> Result<PgServer, String> {
         .arg("-l")
         .arg(dir.join("server.log"))
         .arg("-o")
-        .arg(format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300",
-            dir.display()
-        ))
+        .arg(format!("-p {port} -k {} -c listen_addresses=127.0.0.1 {settings}", dir.display()))
         .arg("start");
     run(pg_ctl, "pg_ctl start")?;
     // The keeper: when this process ends, its end of the pipe closes, `read` returns,

@@ -2,12 +2,15 @@
 //! loads what it needs, applies the domain's rules, persists and notifies. They know
 //! nothing of requests and responses beyond the API's JSON shapes.
 //!
+//! - [`cache`]: the staff behind session tokens and the schools' newest change numbers,
+//!   kept for a second so that a no-change poll needs no database round trip.
 //! - [`codes`]: verification codes and parent sessions (limits, one answer for every
 //!   wrong code, the proved e-mail).
 //! - [`staff`]: the staff login under the lockout policy.
 //! - [`submission`]: checking a parent's submission against the roster, the rules and
 //!   the civil registry, into a plan the store writes in one transaction.
 
+pub mod cache;
 pub mod codes;
 pub mod staff;
 pub mod submission;
@@ -51,6 +54,8 @@ pub struct AppState {
     pub decoders: Arc<tokio::sync::Semaphore>,
     /// Requests, latencies and the feed lag, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Short-lived answers for the no-change poll.
+    pub cache: Arc<cache::Cache>,
     /// Set once shutdown begins: `/readyz` answers 503 so a load balancer sends no more.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }

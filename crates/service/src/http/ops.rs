@@ -54,7 +54,8 @@ pub async fn metrics(
         .into_response())
 }
 
-/// Counts every request by method, route template and status, with its latency.
+/// Counts every request by method, route template and status, with its latency; after a
+/// write, forgets the kept feed heads.
 pub async fn count_request(
     State(state): State<AppState>,
     req: axum::extract::Request,
@@ -64,7 +65,12 @@ pub async fn count_request(
     let route =
         req.extensions().get::<axum::extract::MatchedPath>().map_or("(no route)", |m| m.as_str()).to_string();
     let started = std::time::Instant::now();
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(req).await;
+    if writes {
+        // This instance's own changes are seen at once by its next poll.
+        state.cache.forget_heads();
+    }
     state.metrics.request(&method, &route, response.status().as_u16(), started.elapsed());
     response
 }
@@ -113,6 +119,7 @@ pub async fn logout(
     auth: super::AnySession,
 ) -> ApiResult<Response> {
     let h = auth.token_hash;
+    state.cache.forget_session(&h);
     state.run(move |s| s.delete_session(&h)).await?;
     let clear = super::cookie::clear_session(super::cookie::over_https(state.config.https, &headers));
     Ok((StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, clear)]).into_response())

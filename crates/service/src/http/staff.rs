@@ -49,6 +49,22 @@ pub async fn changes(
             .ok_or_else(|| ApiError::bad_request("invalid_query", "limit must be between 1 and 2000"))?,
     };
     let scope = auth.record.scope();
+    // Nothing new since the school's newest change: answered without reading the feed
+    // (see `app::cache` for why a kept head is safe).
+    if since > 0 {
+        let school = scope.school_code.clone();
+        let head = match state.cache.head(&school) {
+            Some(h) => h,
+            None => {
+                let h = state.run(move |s| s.feed_head(&school)).await?;
+                state.cache.keep_head(&scope.school_code, h);
+                h
+            }
+        };
+        if since >= head {
+            return Ok(Json(ChangesPage { items: vec![], next_cursor: since, has_more: false }));
+        }
+    }
     let page = state.run(move |s| s.changes(&scope, since, limit)).await?;
     // The feed lag: how late the oldest change of an incremental sync reached it.
     if let Some(oldest) = page.items.first().filter(|_| since > 0) {

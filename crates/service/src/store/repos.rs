@@ -47,6 +47,9 @@ pub trait SessionRepo {
 pub trait ReviewRepo {
     /// Applications in scope changed after `since`, oldest change first.
     fn changes(&self, scope: &Scope, since: i64, limit: u32) -> StoreResult<ChangesPage>;
+    /// The newest change number of a school's feed (0 for none): a cursor at or past it
+    /// has nothing to fetch.
+    fn feed_head(&self, school_code: &str) -> StoreResult<i64>;
     /// One application with its school and class (for the scope check).
     fn application(&self, id: &str) -> StoreResult<Option<(Application, String, String)>>;
     /// A signature PNG, if some application in scope uses it.

@@ -27,6 +27,11 @@
 //! schools) can deadlock with another taking them in the other order; PostgreSQL ends
 //! one of them, and [`PgStore::write`] runs it again from the start, as it does for a
 //! serialisation failure. Nothing is half-written: the retry starts a new transaction.
+//!
+//! # Round trips
+//! Each connection prepares a SQL text once and keeps the statement ([`Client`] and
+//! [`Transaction`] here wrap the driver's and do that), so every later query is one round
+//! trip instead of the driver's two (parse, then execute).
 
 mod codes;
 mod imports;
@@ -45,15 +50,131 @@ use crate::mail;
 use binddesk_domain::rules::decision::record as history;
 use binddesk_domain::rules::{FlagFacts, compute_flags};
 use binddesk_domain::{DecisionAction, Status};
-use postgres::{Client, GenericClient, NoTls, Transaction};
+use postgres::NoTls;
+use postgres::types::ToSql;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The PostgreSQL store: a few connections, each used by one call at a time.
 pub struct PgStore {
     config: postgres::Config,
-    connections: Vec<Mutex<Option<Client>>>,
+    connections: Vec<Mutex<Option<Connection>>>,
     next: AtomicUsize,
+}
+
+/// The statements a connection has prepared, by SQL text.
+type Statements = HashMap<String, postgres::Statement>;
+
+/// A connection and its prepared statements: each SQL text is parsed once per
+/// connection, so a query is one round trip (the driver's plain `query(&str)` takes two).
+struct Connection {
+    client: postgres::Client,
+    statements: Statements,
+}
+
+/// The calls the repositories make, on a connection ([`Client`]) or in a transaction
+/// ([`Transaction`]); both prepare each SQL text once.
+pub(super) trait GenericClient {
+    /// Rows of a query.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error>;
+    /// Exactly one row.
+    fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<postgres::Row, postgres::Error>;
+    /// At most one row.
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<postgres::Row>, postgres::Error>;
+    /// Rows changed.
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error>;
+}
+
+fn prepared(
+    c: &mut impl postgres::GenericClient,
+    statements: &mut Statements,
+    sql: &str,
+) -> Result<postgres::Statement, postgres::Error> {
+    if let Some(s) = statements.get(sql) {
+        return Ok(s.clone());
+    }
+    let s = c.prepare(sql)?;
+    statements.insert(sql.to_string(), s.clone());
+    Ok(s)
+}
+
+/// The driver's client and the statement cache of a wrapper.
+trait Parts {
+    type Raw: postgres::GenericClient;
+    fn parts(&mut self) -> (&mut Self::Raw, &mut Statements);
+}
+
+impl<T: Parts> GenericClient for T {
+    fn query(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let (c, st) = self.parts();
+        let s = prepared(c, st, sql)?;
+        postgres::GenericClient::query(c, &s, p)
+    }
+    fn query_one(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<postgres::Row, postgres::Error> {
+        let (c, st) = self.parts();
+        let s = prepared(c, st, sql)?;
+        postgres::GenericClient::query_one(c, &s, p)
+    }
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        p: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<postgres::Row>, postgres::Error> {
+        let (c, st) = self.parts();
+        let s = prepared(c, st, sql)?;
+        postgres::GenericClient::query_opt(c, &s, p)
+    }
+    fn execute(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error> {
+        let (c, st) = self.parts();
+        let s = prepared(c, st, sql)?;
+        postgres::GenericClient::execute(c, &s, p)
+    }
+}
+
+/// A connection outside a transaction (reads).
+pub(super) struct Client<'a> {
+    client: &'a mut postgres::Client,
+    statements: &'a mut Statements,
+}
+
+/// A transaction.
+pub(super) struct Transaction<'a> {
+    tx: postgres::Transaction<'a>,
+    statements: &'a mut Statements,
+}
+
+impl Parts for Client<'_> {
+    type Raw = postgres::Client;
+    fn parts(&mut self) -> (&mut postgres::Client, &mut Statements) {
+        (&mut *self.client, &mut *self.statements)
+    }
+}
+
+impl<'a> Parts for Transaction<'a> {
+    type Raw = postgres::Transaction<'a>;
+    fn parts(&mut self) -> (&mut postgres::Transaction<'a>, &mut Statements) {
+        (&mut self.tx, &mut *self.statements)
+    }
+}
+
+impl Transaction<'_> {
+    /// Commits.
+    pub(super) fn commit(self) -> Result<(), postgres::Error> {
+        self.tx.commit()
+    }
 }
 
 impl From<postgres::Error> for StoreError {
@@ -100,13 +221,13 @@ impl PgStore {
         }
         let mut first = config.connect(NoTls).map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
         schema::migrate(&mut first).map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
-        let mut pool: Vec<Mutex<Option<Client>>> = vec![Mutex::new(Some(first))];
+        let mut pool = vec![Mutex::new(Some(Connection { client: first, statements: Statements::new() }))];
         pool.extend((1..connections.clamp(1, 64)).map(|_| Mutex::new(None)));
         Ok(PgStore { config, connections: pool, next: AtomicUsize::new(0) })
     }
 
     /// Runs `f` on a free connection (opening it on first use or after it broke).
-    fn with_client<T>(&self, f: impl FnOnce(&mut Client) -> StoreResult<T>) -> StoreResult<T> {
+    fn with_client<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
         let n = self.connections.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         // A free one if there is one, else wait for the next in turn.
@@ -114,16 +235,22 @@ impl PgStore {
             || self.connections[start % n].lock().map_err(|_| internal("pool lock poisoned")),
             Ok,
         )?;
-        if guard.as_ref().is_none_or(|c| c.is_closed()) {
-            *guard = Some(self.config.connect(NoTls)?);
+        if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
+            *guard = Some(Connection { client: self.config.connect(NoTls)?, statements: Statements::new() });
         }
-        let client = guard.as_mut().ok_or_else(|| internal("no connection"))?;
-        f(client)
+        let conn = guard.as_mut().ok_or_else(|| internal("no connection"))?;
+        let out = f(conn);
+        if let Err(StoreError::Storage(_)) = &out {
+            // A prepared statement may be what failed (a schema another instance
+            // migrated): prepare afresh next time.
+            conn.statements.clear();
+        }
+        out
     }
 
     /// A read outside a transaction.
     pub(super) fn read<T>(&self, f: impl FnOnce(&mut Client) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_client(f)
+        self.with_client(|c| f(&mut Client { client: &mut c.client, statements: &mut c.statements }))
     }
 
     /// A transaction, run again from the start after a deadlock or serialisation failure.
@@ -131,7 +258,7 @@ impl PgStore {
         let mut tries = 0;
         loop {
             let result = self.with_client(|c| {
-                let mut tx = c.transaction()?;
+                let mut tx = Transaction { tx: c.client.transaction()?, statements: &mut c.statements };
                 let out = f(&mut tx)?;
                 tx.commit()?;
                 Ok(out)
@@ -162,6 +289,23 @@ pub(super) fn load_app(
 ) -> StoreResult<Option<(Application, String, String, String)>> {
     let row =
         c.query_opt("SELECT body, school_code, class_id, owner FROM applications WHERE id = $1", &[&id])?;
+    app_of(row)
+}
+
+/// [`load_app`], locking the row for the transaction: two instances changing one
+/// application take turns, and the second sees the first's version.
+pub(super) fn load_app_for_update(
+    tx: &mut Transaction,
+    id: &str,
+) -> StoreResult<Option<(Application, String, String, String)>> {
+    let row = tx.query_opt(
+        "SELECT body, school_code, class_id, owner FROM applications WHERE id = $1 FOR UPDATE",
+        &[&id],
+    )?;
+    app_of(row)
+}
+
+fn app_of(row: Option<postgres::Row>) -> StoreResult<Option<(Application, String, String, String)>> {
     match row {
         None => Ok(None),
         Some(r) => {
@@ -210,17 +354,33 @@ pub(super) fn email_used_by_another(
     .try_get(0)?)
 }
 
+/// The facts the flags need, in one round trip: the signature's ink, whether the e-mail
+/// is another parent's, and the student's applications for the two-account count.
 pub(super) fn facts_for(c: &mut impl GenericClient, app: &Application) -> StoreResult<FlagFacts> {
     let email = app.parent.email.to_lowercase();
-    let ink: f64 = c
-        .query_opt("SELECT ink_ratio FROM signatures WHERE sha256 = $1", &[&app.signature.sha256])?
-        .map(|r| r.try_get(0))
-        .transpose()?
-        .unwrap_or(0.0);
+    let r = c.query_one(
+        &format!(
+            "SELECT (SELECT ink_ratio FROM signatures WHERE sha256 = $1),
+                    EXISTS(SELECT 1 FROM applications WHERE parent_email = $2 AND parent_id <> $3 AND status IN {live})
+                        OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = $2 AND parent_id <> $3),
+                    s.parents, s.statuses
+             FROM (SELECT array_agg(parent_id) AS parents, array_agg(status) AS statuses
+                   FROM applications WHERE student_id = $4) s",
+            live = live()
+        ),
+        &[&app.signature.sha256, &email, &app.parent.id_number, &app.student.id_number],
+    )?;
+    let ink: Option<f64> = r.try_get(0)?;
+    let parents: Option<Vec<String>> = r.try_get(2)?;
+    let statuses: Option<Vec<String>> = r.try_get(3)?;
+    let apps = parents.unwrap_or_default().into_iter().zip(statuses.unwrap_or_default()).collect::<Vec<_>>();
+    let others = apps.iter().filter_map(|(p, s)| {
+        Status::from_wire(s).map(|status| binddesk_domain::rules::StudentApplication { parent_id: p, status })
+    });
     Ok(FlagFacts {
-        bound_accounts: bound_accounts(c, &app.student.id_number, &app.parent.id_number)?,
-        email_used_by_another_parent: email_used_by_another(c, &email, &app.parent.id_number)?,
-        signature_ink_ratio: ink,
+        bound_accounts: binddesk_domain::rules::bound_accounts(others, &app.parent.id_number),
+        email_used_by_another_parent: r.try_get(1)?,
+        signature_ink_ratio: ink.unwrap_or(0.0),
     })
 }
 
@@ -232,7 +392,19 @@ pub(super) fn save_app(
     owner: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    app.flags = compute_flags(app, &facts_for(tx, app)?);
+    let facts = facts_for(tx, app)?;
+    save_app_with_facts(tx, app, owner, now, &facts)
+}
+
+/// [`save_app`] with the facts already read in this transaction.
+pub(super) fn save_app_with_facts(
+    tx: &mut Transaction,
+    app: &mut Application,
+    owner: &str,
+    now: Timestamp,
+    facts: &FlagFacts,
+) -> StoreResult<()> {
+    app.flags = compute_flags(app, facts);
     let seq: i64 = tx
         .query_one(
             "INSERT INTO feed_counters (school_code, last) VALUES ($1, 1)
@@ -280,21 +452,12 @@ pub(super) fn refresh_related(
     emails: &[String],
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut ids: Vec<String> = Vec::new();
-    let by_student =
-        format!("SELECT id FROM applications WHERE student_id = $1 AND status IN {}", open_statuses());
-    let by_email =
-        format!("SELECT id FROM applications WHERE parent_email = $1 AND status IN {}", open_statuses());
-    for s in students {
-        for r in tx.query(&by_student, &[s])? {
-            ids.push(r.try_get(0)?);
-        }
-    }
-    for e in emails {
-        for r in tx.query(&by_email, &[e])? {
-            ids.push(r.try_get(0)?);
-        }
-    }
+    let sql = format!(
+        "SELECT id FROM applications WHERE (student_id = ANY($1) OR parent_email = ANY($2)) AND status IN {}",
+        open_statuses()
+    );
+    let mut ids: Vec<String> =
+        tx.query(&sql, &[&students, &emails])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     ids.sort();
     ids.dedup();
     for id in ids {

@@ -174,8 +174,7 @@ impl ParentRepo for PgStore {
 
     fn resubmit(&self, id: &str, plan: &SubmitPlan, now: Timestamp) -> StoreResult<Application> {
         self.write(|tx| {
-            tx.execute("SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", &[&id])?;
-            let Some((mut app, _, _, owner)) = load_app(tx, id)? else {
+            let Some((mut app, _, _, owner)) = load_app_for_update(tx, id)? else {
                 return Err(StoreError::NotFound("no such application"));
             };
             if owner != plan.owner && app.parent.email.to_lowercase() != plan.owner {
@@ -243,8 +242,7 @@ impl ParentRepo for PgStore {
         self.write(|tx| {
             let ids: Vec<String> = match id {
                 Some(id) => {
-                    tx.execute("SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", &[&id])?;
-                    let Some((app, _, _, app_owner)) = load_app(tx, id)? else {
+                    let Some((app, _, _, app_owner)) = load_app_for_update(tx, id)? else {
                         return Err(StoreError::NotFound("no such application"));
                     };
                     if app_owner != owner && app.parent.email.to_lowercase() != owner {

@@ -35,8 +35,7 @@ impl RegistryRepo for PgStore {
         self.write(|tx| {
             // Locked: two instances retrying one application apply one answer; the
             // second finds it no longer unavailable.
-            tx.execute("SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", &[&id])?;
-            let Some((mut app, _, _, owner)) = load_app(tx, id)? else { return Ok(()) };
+            let Some((mut app, _, _, owner)) = load_app_for_update(tx, id)? else { return Ok(()) };
             if app.status != Status::Pending
                 || app.registry_check.result != RegistryResult::Unavailable
                 || *outcome == RegistryOutcome::Unavailable

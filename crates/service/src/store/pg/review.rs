@@ -9,9 +9,9 @@ fn detail(code: &str, message: String) -> ErrorDetail {
     ErrorDetail { code: code.into(), message, fields: None, retry_after_secs: None }
 }
 
-/// Applies one decision inside the batch's transaction (under a savepoint). The
-/// application's row is locked first, so two instances deciding it wait for each other
-/// and the second sees the first's version.
+/// Applies one decision inside the batch's transaction. The application's row is locked
+/// first, so two instances deciding it wait for each other and the second sees the
+/// first's version. A refusal writes nothing, so items need no savepoint of their own.
 fn decide_one(
     tx: &mut Transaction,
     staff: &Staff,
@@ -25,9 +25,8 @@ fn decide_one(
         application,
         error,
     };
-    tx.execute("SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", &[&item.application_id])?;
     // Scope first: a decision_id replayed by someone else must show them nothing.
-    let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
+    let Some((mut app, school, class, owner)) = load_app_for_update(tx, &item.application_id)? else {
         return Ok(result(
             BatchOutcome::NotFound,
             None,
@@ -62,11 +61,14 @@ fn decide_one(
         );
         return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
     }
-    let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
+    // The facts behind the flags are the same after the decision: they count other
+    // parents only. Read once, they serve the rule and the new flags.
+    let facts = facts_for(tx, &app)?;
+    let bound = facts.bound_accounts;
     if let Err(e) = apply_decision(&mut app, item.action, item.reason.as_deref(), bound, &staff.name, now) {
         return Ok(result(BatchOutcome::Refused, Some(app), Some(detail(e.code(), e.to_string()))));
     }
-    save_app(tx, &mut app, &owner, now)?;
+    save_app_with_facts(tx, &mut app, &owner, now, &facts)?;
     match item.action {
         DecisionAction::Approve => ensure_account_and_notify(tx, &app, now)?,
         DecisionAction::Return => queue_mail(tx, &mail::returned_notice(&app), now)?,
@@ -115,6 +117,14 @@ impl ReviewRepo for PgStore {
         })
     }
 
+    fn feed_head(&self, school_code: &str) -> StoreResult<i64> {
+        self.read(|c| {
+            let row =
+                c.query_opt("SELECT last FROM feed_counters WHERE school_code = $1", &[&school_code])?;
+            Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+        })
+    }
+
     fn application(&self, id: &str) -> StoreResult<Option<(Application, String, String)>> {
         self.read(|c| Ok(load_app(c, id)?.map(|(a, s, cl, _)| (a, s, cl))))
     }
@@ -147,15 +157,9 @@ impl ReviewRepo for PgStore {
         now: Timestamp,
     ) -> StoreResult<Vec<BatchDecisionResult>> {
         self.write(|tx| {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                // A savepoint per item: a failure inside one leaves the others applied.
-                let mut sp = tx.transaction()?;
-                let r = decide_one(&mut sp, staff, scope, item, now)?;
-                sp.commit()?;
-                out.push(r);
-            }
-            Ok(out)
+            // A conflict or refusal returns before writing; a storage error ends the whole
+            // batch (and the store runs it again after a deadlock).
+            items.iter().map(|item| decide_one(tx, staff, scope, item, now)).collect()
         })
     }
 

@@ -150,6 +150,16 @@ impl ReviewRepo for SqliteStore {
         })
     }
 
+    fn feed_head(&self, school_code: &str) -> StoreResult<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(MAX(change_seq), 0) FROM applications WHERE school_code = ?1",
+                [school_code],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     fn application(&self, id: &str) -> StoreResult<Option<(Application, String, String)>> {
         self.read(|c| Ok(load_app(c, id)?.map(|(a, s, cl, _)| (a, s, cl))))
     }
