@@ -15,11 +15,11 @@ use std::collections::hash_map::Entry;
 
 /// The zlib level of the page content streams: many small, highly repetitive streams,
 /// where level 1 costs a third of level 6's time for a few hundred bytes a page.
-const CONTENT_LEVEL: u32 = 1;
+const CONTENT_LEVEL: u8 = 1;
 
 /// The zlib level of large streams (the embedded font subsets, once per part): level 6
 /// keeps one form under 80 KB; level 9 (what lopdf uses) costs several times as long.
-const LARGE_LEVEL: u32 = 6;
+const LARGE_LEVEL: u8 = 6;
 
 /// Streams at least this long are compressed at [`LARGE_LEVEL`].
 const LARGE_STREAM: usize = 16 * 1024;
@@ -37,11 +37,8 @@ pub(crate) fn compress_streams(lo: &mut Document, threads: usize) {
     let compress = |part: &mut [&mut lopdf::Stream]| {
         for stream in part.iter_mut() {
             let level = if stream.content.len() >= LARGE_STREAM { LARGE_LEVEL } else { CONTENT_LEVEL };
-            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-            if std::io::Write::write_all(&mut z, &stream.content).is_ok()
-                && let Ok(compressed) = z.finish()
-                && compressed.len() < stream.content.len()
-            {
+            let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&stream.content, level);
+            if compressed.len() < stream.content.len() {
                 stream.dict.set("Filter", "FlateDecode");
                 stream.set_content(compressed);
             }

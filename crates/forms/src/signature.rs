@@ -84,9 +84,7 @@ pub(crate) fn prepare_signature(png: &[u8], scratch: &mut Scratch, fast: bool) -
     let deflated = if fast {
         fdeflate::compress_to_vec(&scratch.filtered)
     } else {
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(SMALL_LEVEL));
-        std::io::Write::write_all(&mut z, &scratch.filtered).map_err(|e| e.to_string())?;
-        z.finish().map_err(|e| e.to_string())?
+        miniz_oxide::deflate::compress_to_vec_zlib(&scratch.filtered, SMALL_LEVEL)
     };
     Ok(Prepared { width, height, deflated, up_filtered: fast })
 }
@@ -97,7 +95,7 @@ pub(crate) fn prepare_signature(png: &[u8], scratch: &mut Scratch, fast: bool) -
 const FEW_SIGNATURES: usize = 8;
 
 /// The zlib level of the signatures of a small batch.
-const SMALL_LEVEL: u32 = 6;
+const SMALL_LEVEL: u8 = 6;
 
 /// Prepares every distinct signature of a batch on `threads` threads (on this one
 /// when `threads` is 1). `keys` are the inputs' signature keys ([`key`]), in order.

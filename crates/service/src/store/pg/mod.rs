@@ -34,6 +34,7 @@
 //! trip instead of the driver's two (parse, then execute).
 
 mod codes;
+mod connection;
 mod imports;
 mod outbox;
 mod parent;
@@ -50,9 +51,9 @@ use crate::mail;
 use binddesk_domain::rules::decision::record as history;
 use binddesk_domain::rules::{FlagFacts, compute_flags};
 use binddesk_domain::{DecisionAction, Status};
+use connection::{Client, GenericClient, Transaction};
+use connection::{Connection, Statements};
 use postgres::NoTls;
-use postgres::types::ToSql;
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,120 +62,6 @@ pub struct PgStore {
     config: postgres::Config,
     connections: Vec<Mutex<Option<Connection>>>,
     next: AtomicUsize,
-}
-
-/// The statements a connection has prepared, by SQL text.
-type Statements = HashMap<String, postgres::Statement>;
-
-/// A connection and its prepared statements: each SQL text is parsed once per
-/// connection, so a query is one round trip (the driver's plain `query(&str)` takes two).
-struct Connection {
-    client: postgres::Client,
-    statements: Statements,
-}
-
-/// The calls the repositories make, on a connection ([`Client`]) or in a transaction
-/// ([`Transaction`]); both prepare each SQL text once.
-pub(super) trait GenericClient {
-    /// Rows of a query.
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<postgres::Row>, postgres::Error>;
-    /// Exactly one row.
-    fn query_one(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<postgres::Row, postgres::Error>;
-    /// At most one row.
-    fn query_opt(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<postgres::Row>, postgres::Error>;
-    /// Rows changed.
-    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error>;
-}
-
-fn prepared(
-    c: &mut impl postgres::GenericClient,
-    statements: &mut Statements,
-    sql: &str,
-) -> Result<postgres::Statement, postgres::Error> {
-    if let Some(s) = statements.get(sql) {
-        return Ok(s.clone());
-    }
-    let s = c.prepare(sql)?;
-    statements.insert(sql.to_string(), s.clone());
-    Ok(s)
-}
-
-/// The driver's client and the statement cache of a wrapper.
-trait Parts {
-    type Raw: postgres::GenericClient;
-    fn parts(&mut self) -> (&mut Self::Raw, &mut Statements);
-}
-
-impl<T: Parts> GenericClient for T {
-    fn query(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<Vec<postgres::Row>, postgres::Error> {
-        let (c, st) = self.parts();
-        let s = prepared(c, st, sql)?;
-        postgres::GenericClient::query(c, &s, p)
-    }
-    fn query_one(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<postgres::Row, postgres::Error> {
-        let (c, st) = self.parts();
-        let s = prepared(c, st, sql)?;
-        postgres::GenericClient::query_one(c, &s, p)
-    }
-    fn query_opt(
-        &mut self,
-        sql: &str,
-        p: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<postgres::Row>, postgres::Error> {
-        let (c, st) = self.parts();
-        let s = prepared(c, st, sql)?;
-        postgres::GenericClient::query_opt(c, &s, p)
-    }
-    fn execute(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error> {
-        let (c, st) = self.parts();
-        let s = prepared(c, st, sql)?;
-        postgres::GenericClient::execute(c, &s, p)
-    }
-}
-
-/// A connection outside a transaction (reads).
-pub(super) struct Client<'a> {
-    client: &'a mut postgres::Client,
-    statements: &'a mut Statements,
-}
-
-/// A transaction.
-pub(super) struct Transaction<'a> {
-    tx: postgres::Transaction<'a>,
-    statements: &'a mut Statements,
-}
-
-impl Parts for Client<'_> {
-    type Raw = postgres::Client;
-    fn parts(&mut self) -> (&mut postgres::Client, &mut Statements) {
-        (&mut *self.client, &mut *self.statements)
-    }
-}
-
-impl<'a> Parts for Transaction<'a> {
-    type Raw = postgres::Transaction<'a>;
-    fn parts(&mut self) -> (&mut postgres::Transaction<'a>, &mut Statements) {
-        (&mut self.tx, &mut *self.statements)
-    }
-}
-
-impl Transaction<'_> {
-    /// Commits.
-    pub(super) fn commit(self) -> Result<(), postgres::Error> {
-        self.tx.commit()
-    }
 }
 
 impl From<postgres::Error> for StoreError {
