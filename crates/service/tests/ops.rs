@@ -7,8 +7,10 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::Command;
+#[cfg(unix)]
 use std::time::Duration;
 
+#[cfg(unix)]
 /// A test CA and a certificate it signed for 127.0.0.1 and localhost, made by openssl:
 /// (CA certificate, certificate, key).
 fn certificates(dir: &TempDir) -> (String, String, String) {
