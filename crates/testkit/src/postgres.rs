@@ -70,14 +70,23 @@ fn free_port() -> Result<u16, String> {
 
 fn start() -> Result<PgServer, String> {
     let bin = bin_dir()?;
-    let root = is_root();
     let dir = std::env::temp_dir().join(format!("binddesk-pg-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let started = start_in(&bin, &dir);
+    if started.is_err() {
+        // Nothing is left behind by a server that did not start.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    started
+}
+
+fn start_in(bin: &Path, dir: &Path) -> Result<PgServer, String> {
+    let root = is_root();
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     if root {
         run(
             {
                 let mut c = Command::new("chown");
-                c.arg("postgres:postgres").arg(&dir);
+                c.arg("postgres:postgres").arg(dir);
                 c
             },
             "chown",
