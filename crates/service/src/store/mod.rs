@@ -14,6 +14,7 @@
 
 mod pg;
 mod schema;
+mod shared;
 mod sqlite;
 
 pub use pg::{PG_MIGRATIONS, PgStore};

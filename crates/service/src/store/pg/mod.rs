@@ -48,7 +48,6 @@ pub use schema::MIGRATIONS as PG_MIGRATIONS;
 
 use super::*;
 use crate::mail;
-use binddesk_domain::rules::decision::record as history;
 use binddesk_domain::rules::{FlagFacts, compute_flags};
 use binddesk_domain::{DecisionAction, Status};
 use connection::{Client, GenericClient, Transaction};

@@ -2,8 +2,6 @@
 //! settings.
 
 use super::*;
-use binddesk_domain::RegistryResult;
-use binddesk_domain::rules::auto_approve;
 
 impl RegistryRepo for PgStore {
     fn claim_registry_retries(
@@ -36,22 +34,8 @@ impl RegistryRepo for PgStore {
             // Locked: two instances retrying one application apply one answer; the
             // second finds it no longer unavailable.
             let Some((mut app, _, _, owner)) = load_app_for_update(tx, id)? else { return Ok(()) };
-            if app.status != Status::Pending
-                || app.registry_check.result != RegistryResult::Unavailable
-                || *outcome == RegistryOutcome::Unavailable
-            {
-                return Ok(());
-            }
-            app.registry_check = outcome.to_check();
-            app.updated_at = now;
-            // The same rule as a reviewer's approval: never past the two-account limit.
-            let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
-            let mut approved = app.clone();
-            approved.version += 1;
-            let auto = *outcome == RegistryOutcome::Passed && auto_approve(&mut approved, bound, now);
-            if auto {
-                app = approved;
-            }
+            let bound = |a: &Application| bound_accounts(tx, &a.student.id_number, &a.parent.id_number);
+            let Some(auto) = shared::registry_answer(&mut app, outcome, bound, now)? else { return Ok(()) };
             save_app(tx, &mut app, &owner, now)?;
             if auto {
                 ensure_account_and_notify(tx, &app, now)?;

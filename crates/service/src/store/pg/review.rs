@@ -2,12 +2,7 @@
 
 use super::*;
 use binddesk_domain::BatchOutcome;
-use binddesk_domain::api::ErrorDetail;
 use binddesk_domain::rules::apply_decision;
-
-fn detail(code: &str, message: String) -> ErrorDetail {
-    ErrorDetail { code: code.into(), message, fields: None, retry_after_secs: None }
-}
 
 /// Applies one decision inside the batch's transaction. The application's row is locked
 /// first, so two instances deciding it wait for each other and the second sees the
@@ -27,15 +22,10 @@ fn decide_one(
     };
     // Scope first: a decision_id replayed by someone else must show them nothing.
     let Some((mut app, school, class, owner)) = load_app_for_update(tx, &item.application_id)? else {
-        return Ok(result(
-            BatchOutcome::NotFound,
-            None,
-            Some(detail("not_found", "no such application".into())),
-        ));
+        return Ok(result(BatchOutcome::NotFound, None, Some(shared::not_found_detail())));
     };
     if !scope.contains(&school, &class) {
-        let e = detail("forbidden", "this is outside your scope".into());
-        return Ok(result(BatchOutcome::Forbidden, None, Some(e)));
+        return Ok(result(BatchOutcome::Forbidden, None, Some(shared::out_of_scope_detail())));
     }
     // Idempotency is per staff member: one reviewer's key never answers for another.
     let previous = tx.query_opt(
@@ -47,18 +37,10 @@ fn decide_one(
         if app_id == item.application_id {
             return Ok(result(BatchOutcome::Applied, Some(serde_json::from_str(&stored)?), None));
         }
-        let e =
-            detail("decision_id_reused", "this decision_id was already used for another application".into());
-        return Ok(result(BatchOutcome::Refused, None, Some(e)));
+        return Ok(result(BatchOutcome::Refused, None, Some(shared::reused_id_detail())));
     }
     if app.version != item.expected_version {
-        let e = detail(
-            "version_conflict",
-            format!(
-                "the application is at version {} ({}), you saw version {}",
-                app.version, app.status, item.expected_version
-            ),
-        );
+        let e = shared::conflict_detail(&app, item.expected_version);
         return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
     }
     // The facts behind the flags are the same after the decision: they count other
@@ -66,7 +48,7 @@ fn decide_one(
     let facts = facts_for(tx, &app)?;
     let bound = facts.bound_accounts;
     if let Err(e) = apply_decision(&mut app, item.action, item.reason.as_deref(), bound, &staff.name, now) {
-        return Ok(result(BatchOutcome::Refused, Some(app), Some(detail(e.code(), e.to_string()))));
+        return Ok(result(BatchOutcome::Refused, Some(app), Some(shared::detail(e.code(), e.to_string()))));
     }
     save_app_with_facts(tx, &mut app, &owner, now, &facts)?;
     match item.action {

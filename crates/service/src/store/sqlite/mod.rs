@@ -281,8 +281,6 @@ pub(super) fn ensure_account_and_notify(
     queue_mail(tx, &mail::approved_notice(app), now)
 }
 
-use binddesk_domain::rules::decision::record as history;
-
 mod codes;
 mod imports;
 mod outbox;

@@ -2,8 +2,6 @@
 
 use super::*;
 use crate::error::FieldErrors;
-use binddesk_domain::HistoryAction;
-use binddesk_domain::api::{PreviousVersion, Student};
 use binddesk_domain::rules::auto_approve;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -50,17 +48,6 @@ fn store_signature(tx: &Connection, sig: &SignatureBlob) -> StoreResult<()> {
         params![sig.info.sha256, sig.png, sig.info.width, sig.info.height, sig.ink_ratio],
     )?;
     Ok(())
-}
-
-fn student_of(ps: &PlannedStudent) -> Student {
-    Student {
-        id_number: ps.student.id_number.clone(),
-        name: ps.student.name.clone(),
-        school_level: ps.student.school_level,
-        school_code: ps.student.school.code.clone(),
-        class_id: ps.student.class.id.clone(),
-        class_name: ps.student.class.name.clone(),
-    }
 }
 
 impl ParentRepo for SqliteStore {
@@ -113,24 +100,7 @@ impl ParentRepo for SqliteStore {
             let batch_id = uuid::Uuid::new_v4().to_string();
             let mut apps = Vec::new();
             for ps in &plan.students {
-                let mut app = Application {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    version: 1,
-                    status: Status::Pending,
-                    submitted_at: now,
-                    updated_at: now,
-                    batch_id: batch_id.clone(),
-                    student: student_of(ps),
-                    parent: plan.parent.clone(),
-                    relationship: ps.relationship,
-                    signature: plan.signature.info.clone(),
-                    registry_check: ps.registry.to_check(),
-                    flags: vec![],
-                    return_reason: None,
-                    previous: None,
-                    history: vec![],
-                };
-                history(&mut app, now, "parent", HistoryAction::Submitted, None);
+                let mut app = shared::new_application(plan, ps, &batch_id, now);
                 let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
                     let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
                     auto_approve(&mut app, bound, now)
@@ -168,25 +138,8 @@ impl ParentRepo for SqliteStore {
             check_submission(tx, plan, Some(id))?;
             store_signature(tx, &plan.signature)?;
             let ps = plan.students.first().ok_or_else(|| internal("resubmission without a student"))?;
-            app.previous = Some(Box::new(PreviousVersion {
-                version: app.version,
-                student: app.student.clone(),
-                parent: app.parent.clone(),
-                relationship: app.relationship,
-                signature: app.signature.clone(),
-                return_reason: app.return_reason.clone(),
-            }));
             let old_email = app.parent.email.to_lowercase();
-            app.student = student_of(ps);
-            app.parent = plan.parent.clone();
-            app.relationship = ps.relationship;
-            app.signature = plan.signature.info.clone();
-            app.registry_check = ps.registry.to_check();
-            app.return_reason = None;
-            app.version += 1;
-            app.updated_at = now;
-            app.status = Status::Returned.transition(Status::Pending).map_err(internal)?;
-            history(&mut app, now, "parent", HistoryAction::Resubmitted, None);
+            shared::resubmit(&mut app, plan, ps, now)?;
             let auto = ps.registry == crate::registry::RegistryOutcome::Passed && {
                 let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
                 auto_approve(&mut app, bound, now)
@@ -250,10 +203,7 @@ impl ParentRepo for SqliteStore {
             let mut emails = Vec::new();
             for id in &ids {
                 if let Some((mut app, _, _, app_owner)) = load_app(tx, id)? {
-                    app.status = app.status.transition(Status::Cancelled).map_err(internal)?;
-                    app.version += 1;
-                    app.updated_at = now;
-                    history(&mut app, now, "parent", HistoryAction::Cancelled, None);
+                    shared::cancel(&mut app, now)?;
                     save_app(tx, &mut app, &app_owner, now)?;
                     students.push(app.student.id_number.clone());
                     emails.push(app.parent.email.to_lowercase());

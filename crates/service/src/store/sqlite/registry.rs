@@ -2,8 +2,6 @@
 //! settings.
 
 use super::*;
-use binddesk_domain::RegistryResult;
-use binddesk_domain::rules::auto_approve;
 use rusqlite::{OptionalExtension, params};
 
 impl RegistryRepo for SqliteStore {
@@ -29,24 +27,8 @@ impl RegistryRepo for SqliteStore {
     fn apply_registry_result(&self, id: &str, outcome: &RegistryOutcome, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             let Some((mut app, _, _, owner)) = load_app(tx, id)? else { return Ok(()) };
-            if app.status != Status::Pending || app.registry_check.result != RegistryResult::Unavailable {
-                return Ok(());
-            }
-            if *outcome == RegistryOutcome::Unavailable {
-                return Ok(());
-            }
-            app.registry_check = outcome.to_check();
-            app.updated_at = now;
-            // The same rule as a reviewer's approval: never past the two-account limit.
-            // A state change of a published application: the version moves, so a
-            // reviewer's pending decision on it conflicts.
-            let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
-            let mut approved = app.clone();
-            approved.version += 1;
-            let auto = *outcome == RegistryOutcome::Passed && auto_approve(&mut approved, bound, now);
-            if auto {
-                app = approved;
-            }
+            let bound = |a: &Application| bound_accounts(tx, &a.student.id_number, &a.parent.id_number);
+            let Some(auto) = shared::registry_answer(&mut app, outcome, bound, now)? else { return Ok(()) };
             save_app(tx, &mut app, &owner, now)?;
             if auto {
                 ensure_account_and_notify(tx, &app, now)?;

@@ -2,31 +2,8 @@
 
 use super::*;
 use binddesk_domain::BatchOutcome;
-use binddesk_domain::api::ErrorDetail;
 use binddesk_domain::rules::apply_decision;
 use rusqlite::{Connection, OptionalExtension, params};
-
-fn not_found_detail() -> ErrorDetail {
-    ErrorDetail {
-        code: "not_found".into(),
-        message: "no such application".into(),
-        fields: None,
-        retry_after_secs: None,
-    }
-}
-
-fn out_of_scope_detail() -> ErrorDetail {
-    ErrorDetail {
-        code: "forbidden".into(),
-        message: "this is outside your scope".into(),
-        fields: None,
-        retry_after_secs: None,
-    }
-}
-
-fn rule_error(e: &binddesk_domain::RuleError) -> ErrorDetail {
-    ErrorDetail { code: e.code().to_string(), message: e.to_string(), fields: None, retry_after_secs: None }
-}
 
 /// Applies one decision inside the batch's transaction (under a savepoint).
 fn decide_one(
@@ -44,11 +21,10 @@ fn decide_one(
     };
     // Scope first: a decision_id replayed by someone else must show them nothing.
     let Some((mut app, school, class, owner)) = load_app(tx, &item.application_id)? else {
-        let e = not_found_detail();
-        return Ok(result(BatchOutcome::NotFound, None, Some(e)));
+        return Ok(result(BatchOutcome::NotFound, None, Some(shared::not_found_detail())));
     };
     if !scope.contains(&school, &class) {
-        return Ok(result(BatchOutcome::Forbidden, None, Some(out_of_scope_detail())));
+        return Ok(result(BatchOutcome::Forbidden, None, Some(shared::out_of_scope_detail())));
     }
     // Idempotency is per staff member: one reviewer's key never answers for another.
     let previous: Option<(String, String)> = tx
@@ -63,29 +39,15 @@ fn decide_one(
             // Already applied: the same answer again, and nothing changes.
             return Ok(result(BatchOutcome::Applied, Some(serde_json::from_str(&stored)?), None));
         }
-        let e = ErrorDetail {
-            code: "decision_id_reused".into(),
-            message: "this decision_id was already used for another application".into(),
-            fields: None,
-            retry_after_secs: None,
-        };
-        return Ok(result(BatchOutcome::Refused, None, Some(e)));
+        return Ok(result(BatchOutcome::Refused, None, Some(shared::reused_id_detail())));
     }
     if app.version != item.expected_version {
-        let e = ErrorDetail {
-            code: "version_conflict".into(),
-            message: format!(
-                "the application is at version {} ({}), you saw version {}",
-                app.version, app.status, item.expected_version
-            ),
-            fields: None,
-            retry_after_secs: None,
-        };
+        let e = shared::conflict_detail(&app, item.expected_version);
         return Ok(result(BatchOutcome::Conflict, Some(app), Some(e)));
     }
     let bound = bound_accounts(tx, &app.student.id_number, &app.parent.id_number)?;
     if let Err(e) = apply_decision(&mut app, item.action, item.reason.as_deref(), bound, &staff.name, now) {
-        return Ok(result(BatchOutcome::Refused, Some(app), Some(rule_error(&e))));
+        return Ok(result(BatchOutcome::Refused, Some(app), Some(shared::detail(e.code(), e.to_string()))));
     }
     save_app(tx, &mut app, &owner, now)?;
     match item.action {
