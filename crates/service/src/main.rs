@@ -275,15 +275,14 @@ fn import_roster(
     let roster = binddesk_service::roster::read(file)?;
     let store = open(db)?;
     // A file with bad lines is still worked out, so the report is complete, but nothing
-    // is written.
-    let write = !dry_run && roster.errors.is_empty();
-    let mut report =
-        store.import_roster(&roster.rows, true, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    // is written. One transaction works out the plan and writes it, or not.
+    let mode = if dry_run || !roster.errors.is_empty() {
+        binddesk_service::store::RosterWrite::DryRun
+    } else {
+        binddesk_service::store::RosterWrite::Import { allow_many_leavers }
+    };
+    let report = store.import_roster(&roster.rows, mode, chrono::Utc::now()).map_err(|e| e.to_string())?;
     let departures = report.plan.mass_departures(&roster.rows);
-    let refused_departures = !allow_many_leavers && !departures.is_empty();
-    if write && !refused_departures {
-        report = store.import_roster(&roster.rows, false, chrono::Utc::now()).map_err(|e| e.to_string())?;
-    }
     let (added, updated, moved, unchanged) = report.plan.counts();
     let moved_lines: Vec<usize> = roster
         .lines
@@ -292,7 +291,7 @@ fn import_roster(
         .filter(|(_, c)| matches!(c, binddesk_domain::rules::roster::Change::Moved { .. }))
         .map(|(l, _)| *l)
         .collect();
-    let imported = write && !refused_departures;
+    let imported = report.imported;
     println!(
         "{}",
         serde_json::json!({
@@ -311,8 +310,7 @@ fn import_roster(
     if !roster.errors.is_empty() {
         return Err(format!("{} bad lines; nothing was imported", roster.errors.len()));
     }
-    if refused_departures && !dry_run {
-        let (school, left, before) = &departures[0];
+    if let Some((school, left, before)) = departures.first().filter(|_| !dry_run && !imported) {
         return Err(format!(
             "school {school} would lose {left} of its {before} students; is the file complete? \
              (--allow-many-leavers imports it anyway); nothing was imported"

@@ -206,7 +206,11 @@ fn fill(store: &dyn Store, applications: usize) -> ApiResult<Vec<DemoAccount>> {
             student_name: name.into(),
         });
     }
-    store.import_roster(&roster, false, chrono::Utc::now())?;
+    store.import_roster(
+        &roster,
+        crate::store::RosterWrite::Import { allow_many_leavers: true },
+        chrono::Utc::now(),
+    )?;
 
     // ---- staff, passwords hashed on both cores
     let mut staff_rows: Vec<(StaffRow, String, Vec<String>, String)> = Vec::new();

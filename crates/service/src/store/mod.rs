@@ -295,13 +295,40 @@ pub struct Backlog {
     pub registry_backlog: u64,
 }
 
-/// What a roster import changed (or, in a dry run, would change).
+/// What a roster import changed (or, when it wrote nothing, would change).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RosterReport {
     /// Each line's change and the leavers.
     pub plan: binddesk_domain::rules::roster::RosterPlan,
     /// Applications that followed their child to a new class or school.
     pub applications_moved: usize,
+    /// Whether the import was written.
+    pub imported: bool,
+}
+
+/// Whether a roster import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterWrite {
+    /// Work everything out, write nothing.
+    DryRun,
+    /// Write, unless a school would lose more than half its students and that is not
+    /// allowed (see `RosterPlan::mass_departures`).
+    Import {
+        /// Write even then.
+        allow_many_leavers: bool,
+    },
+}
+
+impl RosterWrite {
+    /// Whether this import writes, given its plan.
+    pub fn writes(self, plan: &binddesk_domain::rules::roster::RosterPlan, rows: &[RosterRow]) -> bool {
+        match self {
+            RosterWrite::DryRun => false,
+            RosterWrite::Import { allow_many_leavers } => {
+                allow_many_leavers || plan.mass_departures(rows).is_empty()
+            }
+        }
+    }
 }
 
 /// A staff line of `import-staff`.

@@ -160,8 +160,14 @@ pub trait ImportRepo {
     /// Imports whole schools' rosters in one transaction: adds and updates students,
     /// ends the enrolments of those who moved to a school of the file or left one, and
     /// moves the live applications of every child whose class or school changed with
-    /// them. A dry run works all of that out and writes nothing.
-    fn import_roster(&self, rows: &[RosterRow], dry_run: bool, now: Timestamp) -> StoreResult<RosterReport>;
+    /// them. When `mode` does not write (a dry run, or too many leavers), all of that is
+    /// worked out in the same transaction and nothing is written.
+    fn import_roster(
+        &self,
+        rows: &[RosterRow],
+        mode: RosterWrite,
+        now: Timestamp,
+    ) -> StoreResult<RosterReport>;
     /// Adds registry facts: residents of Taipei and parent–child links.
     fn import_registry(&self, residents: &[String], links: &[(String, String)]) -> StoreResult<()>;
     /// Whether the store holds no staff and no applications (a new store).

@@ -65,11 +65,17 @@ fn follow(tx: &mut Transaction, row: &RosterRow, write: bool, now: Timestamp) ->
 }
 
 impl ImportRepo for PgStore {
-    fn import_roster(&self, rows: &[RosterRow], dry_run: bool, now: Timestamp) -> StoreResult<RosterReport> {
+    fn import_roster(
+        &self,
+        rows: &[RosterRow],
+        mode: RosterWrite,
+        now: Timestamp,
+    ) -> StoreResult<RosterReport> {
         self.write(|tx| {
             // One import at a time: two would each see the other's students as leavers.
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('roster import'))", &[])?;
             let plan = RosterPlan::new(&current_placements(tx, rows)?, rows);
+            let dry_run = !mode.writes(&plan, rows);
             let mut applications_moved = 0;
             for (r, change) in rows.iter().zip(&plan.changes) {
                 let follows = matches!(change, Change::Updated | Change::Moved { .. });
@@ -110,7 +116,7 @@ impl ImportRepo for PgStore {
                     tx.execute("DELETE FROM students WHERE id_number = $1 AND school_code = $2", &[id, school])?;
                 }
             }
-            Ok(RosterReport { plan, applications_moved })
+            Ok(RosterReport { plan, applications_moved, imported: !dry_run })
         })
     }
 

@@ -74,9 +74,15 @@ fn follow(tx: &Connection, row: &RosterRow, write: bool, now: Timestamp) -> Stor
 }
 
 impl ImportRepo for SqliteStore {
-    fn import_roster(&self, rows: &[RosterRow], dry_run: bool, now: Timestamp) -> StoreResult<RosterReport> {
+    fn import_roster(
+        &self,
+        rows: &[RosterRow],
+        mode: RosterWrite,
+        now: Timestamp,
+    ) -> StoreResult<RosterReport> {
         self.write(|tx| {
             let plan = RosterPlan::new(&current_placements(tx, rows)?, rows);
+            let dry_run = !mode.writes(&plan, rows);
             let mut applications_moved = 0;
             for (r, change) in rows.iter().zip(&plan.changes) {
                 if dry_run {
@@ -116,7 +122,7 @@ impl ImportRepo for SqliteStore {
                     tx.execute("DELETE FROM students WHERE id_number = ?1 AND school_code = ?2", params![id, school])?;
                 }
             }
-            Ok(RosterReport { plan, applications_moved })
+            Ok(RosterReport { plan, applications_moved, imported: !dry_run })
         })
     }
 
