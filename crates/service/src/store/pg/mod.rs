@@ -224,20 +224,22 @@ pub(super) fn open_statuses() -> String {
     binddesk_domain::rules::sql_list(&binddesk_domain::rules::OPEN)
 }
 
+/// The SQL test "the e-mail (parameter `$e`) is another parent's (not `$p`)": one of
+/// their live applications or their account uses it.
+fn email_in_use_sql(e: u8, p: u8) -> String {
+    format!(
+        "(EXISTS(SELECT 1 FROM applications WHERE parent_email = ${e} AND parent_id <> ${p} AND status IN {live})
+          OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = ${e} AND parent_id <> ${p}))",
+        live = live()
+    )
+}
+
 pub(super) fn email_used_by_another(
     c: &mut impl GenericClient,
     email: &str,
     parent_id: &str,
 ) -> StoreResult<bool> {
-    Ok(c.query_one(
-        &format!(
-            "SELECT EXISTS(SELECT 1 FROM applications WHERE parent_email = $1 AND parent_id <> $2 AND status IN {live})
-                 OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = $1 AND parent_id <> $2)",
-            live = live()
-        ),
-        &[&email, &parent_id],
-    )?
-    .try_get(0)?)
+    Ok(c.query_one(&format!("SELECT {}", email_in_use_sql(1, 2)), &[&email, &parent_id])?.try_get(0)?)
 }
 
 /// The facts the flags need, in one round trip: the signature's ink, whether the e-mail
@@ -247,12 +249,11 @@ pub(super) fn facts_for(c: &mut impl GenericClient, app: &Application) -> StoreR
     let r = c.query_one(
         &format!(
             "SELECT (SELECT ink_ratio FROM signatures WHERE sha256 = $1),
-                    EXISTS(SELECT 1 FROM applications WHERE parent_email = $2 AND parent_id <> $3 AND status IN {live})
-                        OR EXISTS(SELECT 1 FROM parent_accounts WHERE email = $2 AND parent_id <> $3),
+                    {email_in_use},
                     s.parents, s.statuses
              FROM (SELECT array_agg(parent_id) AS parents, array_agg(status) AS statuses
                    FROM applications WHERE student_id = $4) s",
-            live = live()
+            email_in_use = email_in_use_sql(2, 3)
         ),
         &[&app.signature.sha256, &email, &app.parent.id_number, &app.student.id_number],
     )?;
